@@ -1,0 +1,70 @@
+# deployment.django: demo and test entry points. Run as root on Debian 12.
+#
+#   make demo        deploy examples/notes into a local container, print its URL
+#   make demo-clean  remove the demo container
+#   make test        everything CI runs: lint, unit tests, sanity, Molecule
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := $(CURDIR)/.venv
+export PATH := $(VENV)/bin:$(PATH)
+# Keep Ansible's collections and caches inside the checkout: runs never see
+# a stale copy of this collection from the user's home.
+export ANSIBLE_HOME := $(CURDIR)/.ansible
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.ansible/collections
+export ANSIBLE_FORCE_COLOR := 0
+export PY_COLORS := 0
+
+IMAGE := deployment-django/debian:bookworm
+DEMO_NAME := deployment-django-demo
+DEMO_PORT ?= 8080
+SCENARIOS ?= default
+
+.PHONY: help venv engine image collection lint unit sanity molecule test demo demo-clean benchmark
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements/dev.txt requirements/constraints.txt
+	python3 -m venv $(VENV)
+	for attempt in 1 2 3; do \
+	  $(VENV)/bin/pip install -q -r requirements/dev.txt -c requirements/constraints.txt && break; \
+	  [ $$attempt = 3 ] && exit 1; sleep $$((attempt * 5)); \
+	done
+	touch $@
+
+engine:
+	tools/docker-engine.sh
+
+image: engine
+	tools/base-image.sh bookworm $(IMAGE)
+
+# Install this checkout as the deployment.django collection.
+collection: venv
+	rm -rf .cache/build && mkdir -p .cache/build
+	ansible-galaxy collection build --force --output-path .cache/build . >/dev/null
+	ansible-galaxy collection install --force -p $(ANSIBLE_COLLECTIONS_PATH) .cache/build/deployment-django-*.tar.gz >/dev/null
+
+lint: venv
+	yamllint --strict .
+	ansible-lint --offline
+
+unit: venv
+	pytest -q -p no:cacheprovider tests/unit
+
+sanity: collection
+	tools/ansible-test-sanity.sh
+
+molecule: venv image
+	for scenario in $(SCENARIOS); do molecule test --scenario-name $$scenario; done
+
+test: lint unit sanity molecule
+
+demo: venv image collection
+	tools/demo.sh up $(IMAGE) $(DEMO_NAME) $(DEMO_PORT)
+
+demo-clean:
+	tools/demo.sh down $(IMAGE) $(DEMO_NAME) $(DEMO_PORT)

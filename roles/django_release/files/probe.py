@@ -1,0 +1,57 @@
+"""Prove that a release imports, and report the settings the web server needs.
+
+Run inside the release directory, with the release's virtualenv, as the app
+user and with the app's environment:
+
+    probe.py SETTINGS_MODULE WSGI_APP
+
+Prints one JSON object. Exit status 1 when the settings or the WSGI callable
+do not import; the object then names the stage and the error.
+"""
+
+import importlib
+import json
+import os
+import sys
+import traceback
+
+
+def main(settings_module, wsgi_app):
+    sys.path.insert(0, os.getcwd())
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
+    stage = "settings"
+    try:
+        import django
+        from django.conf import settings
+
+        settings.INSTALLED_APPS  # imports the settings module
+        stage = "wsgi"
+        module_name, _, attribute = wsgi_app.partition(":")
+        module = importlib.import_module(module_name)
+        application = getattr(module, attribute or "application")
+        if not callable(application):
+            raise TypeError("%s is not callable" % wsgi_app)
+    except Exception as exc:  # report every failure the same way
+        traceback.print_exc()
+        print(json.dumps({"ok": False, "stage": stage, "error": "%s: %s" % (type(exc).__name__, exc)}))
+        return 1
+
+    print(
+        json.dumps(
+            {
+                "ok": True,
+                "django_version": django.get_version(),
+                "settings_module": os.environ["DJANGO_SETTINGS_MODULE"],
+                "debug": bool(settings.DEBUG),
+                "static_url": settings.STATIC_URL or "",
+                "static_root": str(settings.STATIC_ROOT or ""),
+                "media_url": settings.MEDIA_URL or "",
+                "media_root": str(settings.MEDIA_ROOT or ""),
+            }
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2]))

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Start (or remove) the demo: one local Debian container with systemd,
+# deployed by the site playbook with inventories/local.
+#   tools/demo.sh up|down IMAGE NAME PORT
+set -euo pipefail
+action=$1 image=$2 name=$3 port=$4
+cd "$(dirname "$0")/.."
+
+if [ "$action" = down ]; then
+    docker rm -f "$name" >/dev/null 2>&1 || true
+    echo "demo: removed $name"
+    exit 0
+fi
+
+if ! docker inspect "$name" >/dev/null 2>&1; then
+    docker run -d --name "$name" --hostname "$name" \
+        --cap-add SYS_ADMIN --cap-add NET_ADMIN \
+        --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
+        --cgroupns host -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
+        --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \
+        -e container=docker -p "127.0.0.1:${port}:80" "$image" >/dev/null
+fi
+
+ansible-playbook -i inventories/local/hosts.yml molecule/resources/prepare.yml
+ansible-playbook -i inventories/local/hosts.yml playbooks/site.yml
+
+url="http://localhost:${port}/"
+for _ in $(seq 1 30); do
+    if curl -fsS "$url" | grep -q "Hello from the notes example"; then
+        break
+    fi
+    sleep 1
+done
+curl -fsS "$url" >/dev/null
+echo
+echo "The example project answers at: $url  (admin: ${url}admin/)"
+echo "Remove it with: make demo-clean"
