@@ -1,0 +1,205 @@
+"""What a user checks on a deployed site, through the front door first.
+
+State at verify time (see side_effect.yml): release one was deployed by the
+site playbook, a file was uploaded, release two came from git, a broken
+release three failed, a rollback served release one, and release two was
+deployed again.
+"""
+
+import json
+import re
+
+import pytest
+
+APP = "notes"
+HOME = "/srv/notes"
+GREETING_TWO = "Release two of the notes example"
+MARKERS = "/var/lib/molecule-side-effect"
+
+
+def http(host, path, sock=None, headers=()):
+    """GET through nginx (or a unix socket): (status, headers, body)."""
+    args = ["curl", "-sS", "--path-as-is", "--max-time", "10", "-D", "-", "-o", "/dev/stdout"]
+    if sock:
+        args += ["--unix-socket", sock]
+    for header in headers:
+        args += ["-H", header]
+    args.append("http://localhost" + path)
+    out = host.check_output(" ".join("'%s'" % a.replace("'", "'\\''") for a in args))
+    head, _, body = out.partition("\r\n\r\n")
+    lines = head.split("\r\n")
+    status = int(lines[0].split()[1])
+    fields = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        fields[name.strip().lower()] = value.strip()
+    return status, fields, body
+
+
+def test_home_page_answers_through_nginx_with_the_new_release(host):
+    status, headers, body = http(host, "/")
+    assert status == 200
+    assert headers["server"] == "nginx"
+    assert GREETING_TWO in body
+    assert "Uploaded before release two" in body  # read from PostgreSQL
+
+
+def test_admin_login_answers(host):
+    status, _, body = http(host, "/admin/login/")
+    assert status == 200
+    assert "Django administration" in body
+
+
+def test_static_files_come_from_nginx_not_django(host):
+    _, _, body = http(host, "/")
+    css = re.search(r'href="(/static/notes/site\.[0-9a-f]{12}\.css)"', body).group(1)
+    status, headers, content = http(host, css)
+    assert status == 200
+    assert headers["content-type"] == "text/css"
+    assert "max-age=31536000" in headers["cache-control"]
+    assert "immutable" in headers["cache-control"]
+    assert ".greeting" in content
+    # Django itself does not serve it (DEBUG is off): only nginx can have.
+    status, _, _ = http(host, css, sock="/run/gunicorn-notes/gunicorn.sock")
+    assert status == 404
+
+
+def test_media_uploaded_before_a_release_is_still_served(host):
+    url = host.file(MARKERS + "/media_url").content_string.strip()
+    status, headers, body = http(host, url)
+    assert status == 200
+    assert body.strip() == "media outlives releases"
+    assert "sandbox" in headers["content-security-policy"]
+    upload = host.file(HOME + "/shared/media/" + url.split("/media/", 1)[1])
+    assert upload.is_file
+    assert upload.user == APP
+
+
+@pytest.mark.parametrize("path", ["/.env", "/.git/config", "/static/../manage.py", "/media/../.release.json"])
+def test_source_dotfiles_and_environment_are_never_served(host, path):
+    status, _, body = http(host, path)
+    assert status == 404
+    assert "SECRET" not in body
+
+
+def test_the_distribution_default_site_is_gone(host):
+    assert not host.file("/etc/nginx/sites-enabled/default").exists
+    status, _, body = http(host, "/", headers=["Host: unknown.example"])
+    assert "Welcome to nginx" not in body
+    assert status == 400  # Django refuses hosts outside ALLOWED_HOSTS
+
+
+def test_the_app_table_exists_and_holds_the_upload(host):
+    out = host.check_output(
+        "runuser -u postgres -- psql -d notes -tAc "
+        "\"select count(*), min(tableowner) from notes_note, pg_tables where tablename = 'notes_note'\""
+    )
+    count, owner = out.split("|")
+    assert int(count) >= 1
+    assert owner == APP
+
+
+def test_the_app_role_is_not_a_superuser_and_owns_its_database(host):
+    out = host.check_output(
+        "runuser -u postgres -- psql -tAc "
+        "\"select r.rolsuper, r.rolcreatedb, r.rolcreaterole, pg_get_userbyid(d.datdba) "
+        "from pg_roles r, pg_database d where r.rolname = 'notes' and d.datname = 'notes'\""
+    )
+    assert out == "f|f|f|notes"
+    stored = host.check_output(
+        "runuser -u postgres -- psql -tAc \"select left(rolpassword, 13) from pg_authid where rolname = 'notes'\""
+    )
+    assert stored == "SCRAM-SHA-256"
+
+
+def test_postgres_listens_on_loopback_only(host):
+    sockets = host.socket.get_listening_sockets()
+    postgres = [s for s in sockets if s.endswith(":5432")]
+    assert postgres
+    assert all(s.startswith(("tcp://127.0.0.1:", "tcp://::1:")) for s in postgres), postgres
+
+
+def test_pg_hba_admits_only_the_app_role_and_local_administration(host):
+    pg_hba = host.file("/etc/postgresql/15/main/pg_hba.conf").content_string
+    rules = [line.split("#", 1)[0].split() for line in pg_hba.splitlines()]
+    rules = [rule for rule in rules if rule]
+    assert ["local", "all", "postgres", "peer"] in [r[:4] for r in rules]
+    for rule in rules:
+        if rule[0] == "host":
+            assert rule[1:3] == ["notes", "notes"], rule
+            assert rule[-1] == "scram-sha-256", rule
+    assert not any(r[0] == "local" and r[2] == "all" for r in rules)
+
+
+def test_gunicorn_runs_as_the_app_user_under_its_socket(host):
+    main_pid = host.check_output("systemctl show -p MainPID --value gunicorn-notes.service")
+    assert int(main_pid) > 0
+    users = host.check_output("ps -o user= --ppid %s --pid %s" % (main_pid, main_pid)).split()
+    assert len(users) >= 2
+    assert set(users) == {APP}
+    assert host.service("gunicorn-notes.socket").is_running
+    sock = host.file("/run/gunicorn-notes/gunicorn.sock")
+    assert sock.is_socket
+    assert sock.group == "www-data"
+    assert sock.mode == 0o660
+
+
+def test_gunicorn_is_sandboxed(host):
+    show = host.check_output(
+        "systemctl show gunicorn-notes.service -p ProtectSystem -p NoNewPrivileges -p PrivateTmp -p User"
+    )
+    props = dict(line.split("=", 1) for line in show.splitlines())
+    assert props == {"ProtectSystem": "strict", "NoNewPrivileges": "yes", "PrivateTmp": "yes", "User": APP}
+
+
+def test_environment_file_is_closed_to_other_users(host):
+    env = host.file("/etc/notes/notes.env")
+    assert env.user == "root"
+    assert env.group == APP
+    assert env.mode == 0o640
+    assert host.file("/etc/notes").mode == 0o750
+
+
+def test_environment_values_reach_the_app_exactly(host):
+    expected = "p@ss:w/rd \"dq\" 'sq' $HOME ${PATH} `id` back\\slash %&#?"
+    out = host.check_output(
+        "systemd-run --quiet --wait --pipe --uid=notes --gid=notes "
+        "-p EnvironmentFile=/etc/notes/notes.env printenv NASTY_VALUE"
+    )
+    assert out == expected
+
+
+def test_code_and_virtualenvs_are_read_only_for_the_app(host):
+    release = host.file(HOME + "/current").linked_to
+    for path in (release, release + "/notesite/settings.py", release + "/staticfiles", HOME + "/venvs"):
+        f = host.file(path)
+        assert f.user == "root", path
+        assert not f.mode & 0o022, path
+
+
+def test_current_is_release_two_from_git(host):
+    release = host.file(HOME + "/current")
+    assert release.is_symlink
+    info = json.loads(host.file(release.linked_to + "/.release.json").content_string)
+    assert info["source_type"] == "git"
+    assert info["id"] == release.linked_to.rsplit("/", 1)[1]
+
+
+def test_the_broken_release_failed_and_left_the_live_one_serving(host):
+    failure = host.file(MARKERS + "/release_three_failure").content_string
+    assert "django_release_settings_module notesite.settings" in failure
+    assert "settings cannot import" in failure
+    assert "still serves" in failure
+    releases = host.file(HOME + "/releases").listdir()
+    infos = [json.loads(host.file("%s/releases/%s/.release.json" % (HOME, r)).content_string) for r in releases]
+    # Release one, release two, release two again: the broken one is gone.
+    assert len(releases) == 3
+    assert all(i["settings"]["static_url"] == "/static/" for i in infos)
+
+
+def test_every_gunicorn_worker_serves_the_current_release(host):
+    out = host.check_output(
+        "python3 /usr/local/lib/deployment-django/serving.py "
+        "$(systemctl show -p MainPID --value gunicorn-notes.service) %s/current 5" % HOME
+    )
+    assert json.loads(out)["ok"] is True
