@@ -48,7 +48,7 @@ collection: venv
 	ansible-galaxy collection build --force --output-path .cache/build . >/dev/null
 	ansible-galaxy collection install --force -p $(ANSIBLE_COLLECTIONS_PATH) .cache/build/deployment-django-*.tar.gz >/dev/null
 
-lint: venv
+lint: collection
 	yamllint --strict .
 	ansible-lint --offline
 

@@ -13,7 +13,7 @@ version_added: 0.1.0
 description:
   - Wraps a value in double quotes and escapes the four characters that are
     special inside double quotes for both systemd's C(EnvironmentFile=) parser
-    and a POSIX shell: backslash, double quote, dollar and backtick.
+    and a POSIX shell, namely backslash, double quote, dollar and backtick.
   - The same line therefore reads back to the exact original value in a
     systemd unit, in C(systemd-run -p EnvironmentFile=...) and in C(set -a; . file).
   - Booleans become C(true)/C(false) and numbers their decimal text; C(None)

@@ -26,7 +26,7 @@ def main(settings_module, wsgi_app):
 
         settings.INSTALLED_APPS  # imports the settings module
         stage = "wsgi"
-        module_name, _, attribute = wsgi_app.partition(":")
+        module_name, attribute = (wsgi_app.split(":", 1) + [""])[:2]
         module = importlib.import_module(module_name)
         application = getattr(module, attribute or "application")
         if not callable(application):

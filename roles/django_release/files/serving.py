@@ -55,7 +55,7 @@ def main(main_pid, current_link, timeout):
     deadline = time.monotonic() + timeout
     while True:
         workers = workers_of(main_pid)
-        cwds = [release_of(pid) for pid, _ in workers]
+        cwds = [release_of(pid) for pid, start in workers]
         if workers and all(cwd is not None for cwd in cwds):
             method = "working directory"
             ok = set(cwds) == {release_dir}
@@ -63,7 +63,7 @@ def main(main_pid, current_link, timeout):
             method = "start time"
             # /proc start times have 1/ticks s resolution; allow one tick.
             ok = bool(workers) and all(
-                booted + start / ticks >= switched_at - 1.0 / ticks for _, start in workers
+                booted + start / ticks >= switched_at - 1.0 / ticks for pid, start in workers
             )
         if ok or time.monotonic() > deadline:
             print(json.dumps({"ok": ok, "workers": len(workers), "release": release_dir, "method": method}))

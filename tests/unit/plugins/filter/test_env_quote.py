@@ -1,7 +1,6 @@
 """The env_quote filter must round-trip any text through systemd and sh."""
 
 import os
-import shutil
 import subprocess
 
 import pytest
@@ -58,5 +57,3 @@ def test_nul_is_refused():
 
 def test_escapes_exactly_the_special_characters():
     assert env_quote('a\\b"c$d`e') == '"a\\\\b\\"c\\$d\\`e"'
-
-

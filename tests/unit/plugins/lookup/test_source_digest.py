@@ -15,6 +15,7 @@ from ansible_collections.deployment.django.plugins.lookup.source_digest import (
 def lookup():
     return lookup_loader.get("deployment.django.source_digest")
 
+
 EXCLUDE = [".git", "__pycache__", "*.pyc", "media"]
 
 
