@@ -52,8 +52,8 @@ lint: collection
 	yamllint --strict .
 	ansible-lint --offline
 
-unit: venv
-	pytest -q -p no:cacheprovider tests/unit
+unit: collection
+	pytest -q -p no:cacheprovider tests/unit tests/preflight
 
 sanity: collection
 	tools/ansible-test-sanity.sh
