@@ -29,6 +29,7 @@ help:
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements/dev.txt requirements/constraints.txt
+	tools/host-prerequisites.sh
 	python3 -m venv $(VENV)
 	for attempt in 1 2 3; do \
 	  $(VENV)/bin/pip install -q -r requirements/dev.txt -c requirements/constraints.txt && break; \

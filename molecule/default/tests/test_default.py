@@ -1,9 +1,9 @@
 """What a user checks on a deployed site, through the front door first.
 
 State at verify time (see side_effect.yml): release one was deployed by the
-site playbook, a file was uploaded, release two came from git, a broken
-release three failed, a rollback served release one, and release two was
-deployed again.
+site playbook from a folder, a file was uploaded, release two came from git,
+a broken release three failed, a rollback served release one, and release
+two was deployed again from an archive.
 """
 
 import json
@@ -177,12 +177,27 @@ def test_code_and_virtualenvs_are_read_only_for_the_app(host):
         assert not f.mode & 0o022, path
 
 
-def test_current_is_release_two_from_git(host):
+def release_infos(host):
+    releases = sorted(host.file(HOME + "/releases").listdir())
+    return [json.loads(host.file("%s/releases/%s/.release.json" % (HOME, r)).content_string) for r in releases]
+
+
+def test_current_is_release_two_from_the_archive(host):
     release = host.file(HOME + "/current")
     assert release.is_symlink
     info = json.loads(host.file(release.linked_to + "/.release.json").content_string)
-    assert info["source_type"] == "git"
+    assert info["source_type"] == "archive"
     assert info["id"] == release.linked_to.rsplit("/", 1)[1]
+    assert info["id"] == release_infos(host)[-1]["id"]
+
+
+def test_each_source_type_made_a_release(host):
+    assert [i["source_type"] for i in release_infos(host)] == ["directory", "git", "archive"]
+
+
+def test_releases_with_equal_requirements_share_one_virtualenv(host):
+    assert len({i["venv"] for i in release_infos(host)}) == 1
+    assert len(host.file(HOME + "/venvs").listdir()) == 1
 
 
 def test_the_broken_release_failed_and_left_the_live_one_serving(host):
@@ -190,10 +205,9 @@ def test_the_broken_release_failed_and_left_the_live_one_serving(host):
     assert "django_release_settings_module notesite.settings" in failure
     assert "settings cannot import" in failure
     assert "still serves" in failure
-    releases = host.file(HOME + "/releases").listdir()
-    infos = [json.loads(host.file("%s/releases/%s/.release.json" % (HOME, r)).content_string) for r in releases]
+    infos = release_infos(host)
     # Release one, release two, release two again: the broken one is gone.
-    assert len(releases) == 3
+    assert len(infos) == 3
     assert all(i["settings"]["static_url"] == "/static/" for i in infos)
 
 
