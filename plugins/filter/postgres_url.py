@@ -13,7 +13,7 @@ version_added: 0.1.0
 description:
   - Builds C(postgres://user:password@host:port/database?sslmode=...) from its
     parts, percent-encoding the user, the password and the database name
-    completely, so that C(@ : / ? # %), spaces and any other character in a
+    completely, so that C(@), C(:), C(/), C(?), C(#), C(%), spaces and any other character in a
     password reach the database driver unchanged (as C(dj-database-url),
     C(django-environ) or C(urllib.parse) decode them).
   - IPv6 addresses are put in brackets. Query options are sorted so the same
