@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-1}
 export PATH=$PWD/.venv/bin:$PATH ANSIBLE_HOME=$PWD/.ansible ANSIBLE_COLLECTIONS_PATH=$PWD/.ansible/collections
-export ANSIBLE_CALLBACKS_ENABLED="" ANSIBLE_STDOUT_CALLBACK=ansible.builtin.null
+export ANSIBLE_CALLBACKS_ENABLED=ansible.posix.timer ANSIBLE_STDOUT_CALLBACK=ansible.builtin.null
 image=deployment-django/debian:bookworm name=deployment-django-demo port=${DEMO_PORT:-8080}
 inventory=inventories/local/hosts.yml
 work=$(mktemp -d)

@@ -1,0 +1,58 @@
+"""What anyone on the network sees: the outsider's point of view."""
+
+import collections
+
+testinfra_hosts = ["outsider"]
+
+GREETING = "Rolled out to every web host"
+
+
+def get(host, url):
+    out = host.check_output("curl -sS --max-time 10 -D - %s" % url)
+    head, body = out.split("\r\n\r\n", 1)
+    lines = head.split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), {k.lower(): v for k, v in headers.items()}, body
+
+
+def test_the_balancer_serves_the_new_release_end_to_end(host):
+    status, _, body = get(host, "http://lb/")
+    assert status == 200
+    assert GREETING in body
+    status, _, body = get(host, "http://lb/admin/login/")
+    assert status == 200
+    assert "Django administration" in body
+
+
+def test_requests_through_the_balancer_reach_both_web_hosts(host):
+    served_by = collections.Counter(get(host, "http://lb/")[1].get("x-served-by") for _ in range(12))
+    assert set(served_by) == {"web1", "web2"}, served_by
+
+
+def test_static_files_come_through_the_balancer_with_their_cache_header(host):
+    body = get(host, "http://lb/")[2]
+    css = body.split('href="', 1)[1].split('"', 1)[0]
+    status, headers, _ = get(host, "http://lb" + css)
+    assert status == 200
+    assert "immutable" in headers["cache-control"]
+
+
+def test_the_rolling_release_under_load_lost_no_request(host):
+    lines = host.file("/var/lib/load-codes").content_string.split("\n")
+    codes = collections.Counter(line.split(" ")[0] for line in lines if line)
+    assert sum(codes.values()) > 50, codes
+    assert set(codes) == {"200"}, codes
+
+
+def test_the_database_refuses_the_outsider(host):
+    attempt = host.run(
+        "PGCONNECT_TIMEOUT=5 psql 'host=db dbname=notes user=notes password=wrong sslmode=require' -c 'select 1'"
+    )
+    assert attempt.rc != 0
+    assert "no pg_hba.conf entry" in attempt.stderr
+
+
+def test_the_web_hosts_do_not_expose_postgres_or_gunicorn(host):
+    for web in ("web1", "web2"):
+        assert host.run("timeout 3 bash -c 'echo > /dev/tcp/%s/5432'" % web).rc != 0
+        assert host.run("timeout 3 bash -c 'echo > /dev/tcp/%s/8000'" % web).rc != 0

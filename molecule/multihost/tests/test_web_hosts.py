@@ -1,0 +1,29 @@
+"""Each web host: the same release id, only the balancer's traffic."""
+
+import json
+import os
+
+import testinfra
+
+testinfra_hosts = ["web1", "web2"]
+
+
+def release_of(host):
+    return json.loads(host.file("/srv/notes/current/.release.json").content_string)
+
+
+def test_every_web_host_runs_the_same_release_id(host):
+    other = "web2" if host.backend.get_hostname() == "web1" else "web1"
+    peer = testinfra.get_host("ansible://" + other, ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"])
+    assert release_of(host)["id"] == release_of(peer)["id"]
+    assert release_of(host)["source_digest"] == release_of(peer)["source_digest"]
+
+
+def test_the_previous_release_is_kept_for_rollback(host):
+    assert len(host.file("/srv/notes/releases").listdir()) == 2
+
+
+def test_gunicorn_listens_on_its_socket_only(host):
+    assert host.file("/run/gunicorn-notes/gunicorn.sock").is_socket
+    tcp = [s for s in host.socket.get_listening_sockets() if s.startswith("tcp")]
+    assert all(s.endswith(":80") for s in tcp), tcp
