@@ -25,5 +25,6 @@ def test_the_previous_release_is_kept_for_rollback(host):
 
 def test_gunicorn_listens_on_its_socket_only(host):
     assert host.file("/run/gunicorn-notes/gunicorn.sock").is_socket
-    tcp = [s for s in host.socket.get_listening_sockets() if s.startswith("tcp")]
+    # 127.0.0.11 is the container engine's own DNS resolver.
+    tcp = [s for s in host.socket.get_listening_sockets() if s.startswith("tcp") and "127.0.0.11:" not in s]
     assert all(s.endswith(":80") for s in tcp), tcp
