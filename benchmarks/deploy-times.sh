@@ -24,12 +24,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2
 declare -a cold idem code
 for run in $(seq 1 "$runs"); do
     tools/demo.sh down "$image" "$name" "$port" >/dev/null
-    docker run -d --name "$name" --hostname "$name" \
-        --cap-add SYS_ADMIN --cap-add NET_ADMIN \
-        --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
-        --cgroupns host -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
-        --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \
-        -e container=docker -p "127.0.0.1:${port}:80" "$image" >/dev/null
+    tools/demo.sh start "$image" "$name" "$port"
     ansible-playbook -i "$inventory" molecule/resources/prepare.yml >/dev/null
     cold+=("$(seconds ansible-playbook -i "$inventory" playbooks/site.yml)")
     idem+=("$(seconds ansible-playbook -i "$inventory" playbooks/site.yml)")

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Start (or remove) the demo: one local Debian container with systemd,
-# deployed by the site playbook with inventories/local.
-#   tools/demo.sh up|down IMAGE NAME PORT
+# The demo: one local Debian container with systemd, deployed by the site
+# playbook with inventories/local.
+#   tools/demo.sh up|start|down IMAGE NAME PORT
+#   up: start the container if needed, prepare it, deploy, print the URL
+#   start: only start the container; down: remove it
 set -euo pipefail
 action=$1 image=$2 name=$3 port=$4
 cd "$(dirname "$0")/.."
@@ -13,6 +15,8 @@ if [ "$action" = down ]; then
 fi
 
 if ! docker inspect "$name" >/dev/null 2>&1; then
+    # systemd as PID 1 without --privileged: the capabilities, cgroup and
+    # tmpfs mounts it needs, and nothing more.
     docker run -d --name "$name" --hostname "$name" \
         --cap-add SYS_ADMIN --cap-add NET_ADMIN \
         --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
@@ -20,6 +24,7 @@ if ! docker inspect "$name" >/dev/null 2>&1; then
         --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \
         -e container=docker -p "127.0.0.1:${port}:80" "$image" >/dev/null
 fi
+[ "$action" = start ] && exit 0
 
 ansible-playbook -i inventories/local/hosts.yml molecule/resources/prepare.yml
 ansible-playbook -i inventories/local/hosts.yml playbooks/site.yml
