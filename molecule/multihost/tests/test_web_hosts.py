@@ -28,3 +28,12 @@ def test_gunicorn_listens_on_its_socket_only(host):
     # 127.0.0.11 is the container engine's own DNS resolver.
     tcp = [s for s in host.socket.get_listening_sockets() if s.startswith("tcp") and "127.0.0.11:" not in s]
     assert all(s.endswith(":80") for s in tcp), tcp
+
+
+def test_the_database_server_is_verified_against_its_own_certificate(host):
+    cert = host.file("/etc/notes/postgres-root.crt")
+    assert cert.is_file
+    assert "BEGIN CERTIFICATE" in cert.content_string
+    env = host.file("/etc/notes/notes.env").content_string
+    assert "sslmode=verify-ca" in env
+    assert "sslrootcert=%2Fetc%2Fnotes%2Fpostgres-root.crt" in env
