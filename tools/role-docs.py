@@ -1,10 +1,9 @@
-#!/usr/bin/env python3
 """Write every role's full variable table into its README from
 meta/argument_specs.yml, between the markers
 <!-- BEGIN VARIABLES --> and <!-- END VARIABLES -->.
 
-    tools/role-docs.py           rewrite the READMEs
-    tools/role-docs.py --check   exit 1 when a README is out of date
+    python3 tools/role-docs.py           rewrite the READMEs
+    python3 tools/role-docs.py --check   exit 1 when a README is out of date
 """
 
 import pathlib
@@ -27,7 +26,8 @@ def table(role):
     spec = yaml.safe_load((role / "meta" / "argument_specs.yml").read_text())["argument_specs"]["main"]["options"]
     lines = ["| variable | type | default | meaning |", "|---|---|---|---|"]
     for name, option in spec.items():
-        default = "required" if option.get("required") else "`%s`" % cell(yaml.safe_dump(option.get("default"), default_flow_style=True).strip().removesuffix("\n...").strip())
+        shown = yaml.safe_dump(option.get("default"), default_flow_style=True).strip().removesuffix("...").strip()
+        default = "required" if option.get("required") else "`%s`" % cell(shown)
         description = option["description"]
         description = " ".join(description) if isinstance(description, list) else description
         lines.append("| `%s` | %s | %s | %s |" % (name, option.get("type", "str"), default, cell(description)))
@@ -51,7 +51,7 @@ def main(check):
             if not check:
                 readme.write_text(new)
     if check and stale:
-        print("out of date (run tools/role-docs.py): %s" % ", ".join(map(str, stale)))
+        print("out of date (run python3 tools/role-docs.py): %s" % ", ".join(map(str, stale)))
         return 1
     return 0
 
