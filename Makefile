@@ -20,7 +20,7 @@ export PY_COLORS := 0
 IMAGE := deployment-django/debian:bookworm
 DEMO_NAME := deployment-django-demo
 DEMO_PORT ?= 8080
-SCENARIOS ?= default multihost external_db
+SCENARIOS ?= default release multihost external_db
 
 .PHONY: help venv engine image collection lint unit sanity molecule test demo demo-clean benchmark
 

@@ -11,6 +11,13 @@ from urllib.parse import unquote, urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# The deployment writes the release id into REVISION; shown on every page so
+# anyone can tell which release answered.
+try:
+    RELEASE = (BASE_DIR / "REVISION").read_text().strip()
+except OSError:
+    RELEASE = "development"
+
 
 def env_bool(name, default=False):
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}

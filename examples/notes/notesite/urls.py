@@ -5,5 +5,6 @@ from notes import views
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("release/", views.release, name="release"),
     path("admin/", admin.site.urls),
 ]

@@ -9,11 +9,36 @@ Prints one JSON object. Exit status 1 when the settings or the WSGI callable
 do not import; the object then names the stage and the error.
 """
 
+import hashlib
 import importlib
 import json
 import os
 import sys
 import traceback
+
+
+def static_digest(settings):
+    """Fingerprint what collectstatic would collect: every file the static
+    finders list (path and content) and the storage that post-processes them.
+    Equal digests mean collectstatic would produce the same static root."""
+    from django.contrib.staticfiles.finders import get_finders
+
+    digest = hashlib.sha256()
+    storages = getattr(settings, "STORAGES", {}) or {}
+    digest.update(repr(storages.get("staticfiles", getattr(settings, "STATICFILES_STORAGE", ""))).encode())
+    digest.update(repr(settings.STATIC_URL).encode())
+    found = {}
+    for finder in get_finders():
+        for path, storage in finder.list(["CVS", ".*", "*~"]):
+            prefix = getattr(storage, "prefix", None) or ""
+            name = os.path.join(prefix, path)
+            if name not in found:  # the first finder wins, as in collectstatic
+                found[name] = storage.path(path)
+    for name in sorted(found):
+        digest.update(name.encode("utf-8", "surrogateescape") + b"\0")
+        with open(found[name], "rb") as handle:
+            digest.update(hashlib.sha256(handle.read()).digest())
+    return digest.hexdigest()
 
 
 def main(settings_module, wsgi_app):
@@ -31,6 +56,14 @@ def main(settings_module, wsgi_app):
         application = getattr(module, attribute or "application")
         if not callable(application):
             raise TypeError("%s is not callable" % wsgi_app)
+        # URLconfs load on the first request: load them now, so that an
+        # import error in urls.py or a view module stops the release here.
+        stage = "urls"
+        from django.urls import get_resolver
+
+        get_resolver().url_patterns
+        stage = "static files"
+        digest = static_digest(settings) if "django.contrib.staticfiles" in settings.INSTALLED_APPS else ""
     except Exception as exc:  # report every failure the same way
         traceback.print_exc()
         print(json.dumps({"ok": False, "stage": stage, "error": "%s: %s" % (type(exc).__name__, exc)}))
@@ -47,6 +80,7 @@ def main(settings_module, wsgi_app):
                 "static_root": str(settings.STATIC_ROOT or ""),
                 "media_url": settings.MEDIA_URL or "",
                 "media_root": str(settings.MEDIA_ROOT or ""),
+                "static_digest": digest,
             }
         )
     )

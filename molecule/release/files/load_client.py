@@ -1,0 +1,70 @@
+"""Request one URL without pause from several clients until stopped, and
+record every answer: start time, duration, status and which release
+answered. A connection error or a timeout is recorded with status 0.
+
+    load_client.py URL OUTPUT [CLIENTS]
+
+Each line of OUTPUT: "<start epoch s> <duration s> <status> <release>".
+The release comes from a body that is only the release id (/release/), or
+from the page's data-release attribute.
+"""
+
+import http.client
+import re
+import signal
+import sys
+import threading
+import time
+from urllib.parse import urlsplit
+
+RELEASE = re.compile(rb'data-release="([^"]*)"')
+stopping = threading.Event()
+
+
+def release_of(body):
+    found = RELEASE.search(body)
+    if found:
+        return found.group(1).decode()
+    text = body.strip().decode("utf-8", "replace")
+    return text if text and "\n" not in text and len(text) < 100 else "-"
+
+
+def client(url, lines, lock):
+    parts = urlsplit(url)
+    while not stopping.is_set():
+        started = time.time()
+        status, release = 0, "-"
+        try:
+            connection = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=10)
+            connection.request("GET", parts.path or "/", headers={"Host": "localhost"})
+            response = connection.getresponse()
+            body = response.read()
+            status = response.status
+            release = release_of(body) if status == 200 else "-"
+            connection.close()
+        except (OSError, http.client.HTTPException):
+            pass
+        with lock:
+            lines.append("%.6f %.6f %d %s\n" % (started, time.time() - started, status, release))
+
+
+def main(url, output, clients=4):
+    lines, lock = [], threading.Lock()
+    signal.signal(signal.SIGTERM, lambda *args: stopping.set())
+    threads = [threading.Thread(target=client, args=(url, lines, lock)) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    with open(output, "w") as handle:
+        while not stopping.is_set():
+            stopping.wait(0.5)
+            with lock:
+                taken, lines[:] = lines[:], []
+            handle.writelines(taken)
+            handle.flush()
+        for thread in threads:
+            thread.join()
+        handle.writelines(lines)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 4)

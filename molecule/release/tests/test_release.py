@@ -1,0 +1,153 @@
+"""The release story, judged from what the load client saw through nginx
+and from the database: good releases served without a failed request and,
+once each deploy returned, only the new release answered; bad releases
+never took traffic and lost no row; rollbacks served the release asked for."""
+
+import json
+
+import pytest
+
+STORY = "/var/lib/release-story"
+GOOD = ["code", "requirements", "migration"]
+BAD = ["broken-urls", "broken-settings", "failing-migration", "bad-requirement", "answers-500", "database-down"]
+ROLLBACKS = ["rollback", "rollback-named"]
+ORDER = ["code", "locked", "requirements", "migration"] + BAD + ROLLBACKS
+
+
+def chapter(host, case):
+    number = "%02d" % (ORDER.index(case) + 1)
+    record = json.loads(host.file("%s/%s-%s.json" % (STORY, number, case)).content_string)
+    answers = []
+    for line in host.file("%s/%s-%s.load" % (STORY, number, case)).content_string.splitlines():
+        started, duration, status, release = line.split(" ", 3)
+        answers.append((float(started), float(duration), int(status), release))
+    return record, answers
+
+
+def psql(host, sql, database="notes"):
+    return host.check_output('runuser -u postgres -- psql -d %s -tAc "%s"' % (database, sql))
+
+
+def p99(answers):
+    durations = sorted(a[1] for a in answers)
+    return durations[int(len(durations) * 0.99) - 1] if durations else 0.0
+
+
+@pytest.mark.parametrize("case", GOOD + BAD + ROLLBACKS + ["locked"])
+def test_no_request_failed_during(host, case):
+    record, answers = chapter(host, case)
+    failed = [a for a in answers if a[2] != 200]
+    print("%s: %d requests, p99 %.3f s, deploy %.1f s" % (case, len(answers), p99(answers), record["seconds"]))
+    assert len(answers) > 20
+    assert failed == []
+
+
+@pytest.mark.parametrize("case", GOOD + ROLLBACKS)
+def test_once_the_deploy_returned_only_the_new_release_answered(host, case):
+    record, answers = chapter(host, case)
+    assert record["ok"], record["msg"]
+    assert record["after"] != record["before"]
+    after = [a for a in answers if a[0] > record["end"]]
+    assert after, "no request after the deploy returned"
+    assert {a[3] for a in after} == {record["after"]}
+    # No flip-flop: once the new release had answered, every request sent
+    # after that answer reached the new release.
+    first_new_end = min(a[0] + a[1] for a in answers if a[3] == record["after"])
+    assert {a[3] for a in answers if a[0] > first_new_end} == {record["after"]}
+
+
+@pytest.mark.parametrize("case", BAD + ["locked"])
+def test_a_bad_release_never_took_traffic(host, case):
+    record, answers = chapter(host, case)
+    assert not record["ok"]
+    assert record["after"] == record["before"]
+    assert {a[3] for a in answers} == {record["before"]}
+
+
+@pytest.mark.parametrize(
+    "case, words",
+    [
+        ("locked", ["Another deploy holds the lock", "other-run", "colleague"]),
+        ("broken-urls", ["urls", "no_such_view", "still serves"]),
+        ("broken-settings", ["django_release_settings_module", "these settings cannot import"]),
+        ("failing-migration", ["manage.py migrate", "this migration fails on purpose", "backed up first"]),
+        ("bad-requirement", ["installing the requirements", "deployment-django-no-such-package"]),
+        ("answers-500", ["trial socket", "answered 500", "django_release_healthcheck_status"]),
+        ("database-down", ["unapplied migrations", "still serves"]),
+    ],
+)
+def test_the_failure_names_the_stage_and_the_cause(host, case, words):
+    record, _ = chapter(host, case)
+    for word in words:
+        assert word in record["msg"]
+
+
+def test_every_failed_release_is_marked_and_kept_for_inspection(host):
+    releases = host.file("/srv/notes/releases").listdir()
+    marks = [
+        json.loads(host.file("/srv/notes/releases/%s/.failed" % r).content_string)
+        for r in releases
+        if host.file("/srv/notes/releases/%s/.failed" % r).exists
+    ]
+    assert len(marks) == len(BAD)
+    assert all(m["stage"] and m["cause"] for m in marks)
+
+
+def test_rollbacks_went_to_releases_that_served_never_to_failed_ones(host):
+    migration, _ = chapter(host, "migration")
+    requirements, _ = chapter(host, "requirements")
+    rollback, _ = chapter(host, "rollback")
+    named, _ = chapter(host, "rollback-named")
+    first = host.file(STORY + "/first-release").content_string.strip()
+    assert rollback["before"] == migration["after"]
+    assert rollback["after"] == requirements["after"]
+    assert named["after"] == first
+
+
+def test_no_row_was_lost_and_the_failed_migration_left_no_trace(host):
+    assert psql(host, "SELECT count(*) FROM notes_note").strip() == "25"
+    columns = psql(host, "SELECT column_name FROM information_schema.columns WHERE table_name = 'notes_note'")
+    assert "pinned" in columns.split()
+    assert "colour" not in columns.split()
+
+
+def test_only_what_was_needed_ran(host):
+    code, _ = chapter(host, "code")
+    requirements, _ = chapter(host, "requirements")
+    record = lambda case: json.loads(host.file("/srv/notes/releases/%s/.release.json" % case["after"]).content_string)  # noqa: E731
+    # Code only: the same virtualenv; new requirements: a new one.
+    first = host.file(STORY + "/first-release").content_string.strip()
+    first_venv = json.loads(host.file("/srv/notes/releases/%s/.release.json" % first).content_string)["venv"]
+    assert record(code)["venv"] == first_venv
+    assert record(requirements)["venv"] != first_venv
+    # Static files unchanged by a code-only release: linked, not collected.
+    css = "/notes/site.css"
+    static = lambda release: host.file("/srv/notes/releases/%s/staticfiles%s" % (release, css))  # noqa: E731
+    assert static(code["after"]).inode == static(first).inode
+
+
+def test_backups_were_taken_only_before_pending_migrations_and_restore(host):
+    backups = sorted(host.file("/srv/notes/backups").listdir())
+    # The first deploy, the migration release and the failing migration; no
+    # other release had a migration pending.
+    migration, _ = chapter(host, "migration")
+    first = host.file(STORY + "/first-release").content_string.strip()
+    assert [b.split("-before-", 1)[1] for b in backups][:2] == [first + ".dump", migration["after"] + ".dump"]
+    assert len(backups) == 3
+    backup_dir = host.file("/srv/notes/backups")
+    assert backup_dir.user == "notes" and backup_dir.mode == 0o700
+    # Restore the backup taken before the migration into a scratch database.
+    host.check_output("runuser -u postgres -- dropdb --if-exists restore_check")
+    host.check_output("runuser -u postgres -- createdb restore_check")
+    host.check_output(
+        "runuser -u postgres -- pg_restore --no-owner --dbname=restore_check < /srv/notes/backups/%s" % backups[1]
+    )
+    rows = psql(host, "SELECT count(*) FROM notes_note", "restore_check")
+    columns = psql(host, "SELECT column_name FROM information_schema.columns WHERE table_name = 'notes_note'", "restore_check")
+    host.check_output("runuser -u postgres -- dropdb restore_check")
+    assert rows.strip() == "25"
+    assert "pinned" not in columns.split()
+
+
+def test_no_deploy_lock_is_left_behind(host):
+    assert not host.file("/srv/notes/.deploy/deploy.lock").exists

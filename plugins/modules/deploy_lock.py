@@ -1,0 +1,224 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: deployment.django contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: deploy_lock
+short_description: Hold a per-host deploy lock so two deploys never overlap
+version_added: 0.1.0
+description:
+  - Takes or gives back a lock file on the managed host. A second deploy that
+    finds the lock held by another run fails at once with a message naming
+    the holder, or waits for it when O(wait) is given.
+  - The lock is re-entrant for its O(owner), so the entry points of one
+    deploy (prepare, migrate, switch) may each ask for it.
+  - A lock older than O(ttl) seconds is taken to be left by a run that
+    crashed and is taken over; O(force=true) takes over (or clears) any lock
+    at once.
+  - The lock file is created atomically (C(O_CREAT|O_EXCL)), so two runs
+    racing for a free lock cannot both win.
+options:
+  path:
+    description: The lock file. Its folder must exist.
+    type: path
+    required: true
+  state:
+    description:
+      - V(present) takes the lock (or keeps it when O(owner) holds it).
+      - V(absent) gives it back; a lock of another owner is left alone unless
+        O(force=true).
+    type: str
+    choices: [present, absent]
+    default: present
+  owner:
+    description: Names the run that holds the lock; any string unique per run.
+    type: str
+    required: true
+  wait:
+    description: Seconds to wait for a lock held by another run; V(0) fails at once.
+    type: int
+    default: 0
+  ttl:
+    description: Age in seconds after which a lock counts as left by a crashed run.
+    type: int
+    default: 3600
+  force:
+    description: Take over, or clear, a lock whoever holds it.
+    type: bool
+    default: false
+  info:
+    description: Facts about the run stored in the lock for whoever finds it (user, controller, release).
+    type: dict
+    default: {}
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+author:
+  - deployment.django contributors
+"""
+
+EXAMPLES = r"""
+- name: Take the deploy lock, waiting up to five minutes for another deploy
+  deployment.django.deploy_lock:
+    path: /srv/myapp/.deploy/lock
+    owner: "{{ release_run_id }}"
+    wait: 300
+    info:
+      release: "{{ release_id }}"
+
+- name: Give the deploy lock back
+  deployment.django.deploy_lock:
+    path: /srv/myapp/.deploy/lock
+    owner: "{{ release_run_id }}"
+    state: absent
+"""
+
+RETURN = r"""
+holder:
+  description: The lock as found before this task (empty when it was free).
+  returned: always
+  type: dict
+  sample: {"owner": "20261125T101500Z-4f2a", "since": 1795000000.0, "info": {"release": "20261125T101500Z-1c9e0a7b"}}
+taken_over:
+  description: Whether a stale or forced lock of another owner was replaced.
+  returned: always
+  type: bool
+"""
+
+import json
+import os
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+
+def read_lock(path):
+    """The lock's content, {} when there is none, or a marker when unreadable."""
+    try:
+        with open(path) as handle:
+            content = json.load(handle)
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError):
+        content = None
+    if isinstance(content, dict):
+        return content
+    # Being written by a racing run, or damaged: as old as the file.
+    try:
+        since = os.stat(path).st_mtime
+    except OSError:
+        return {}
+    return {"owner": "", "since": since, "info": {"unreadable": True}}
+
+
+def create_lock(path, record):
+    """Create the lock file atomically; False when it already exists."""
+    try:
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(descriptor, "w") as handle:
+        json.dump(record, handle)
+    return True
+
+
+def replace_lock(path, record):
+    """Replace a stale lock: write beside it and rename over it."""
+    temporary = "%s.%d" % (path, os.getpid())
+    with open(temporary, "w") as handle:
+        json.dump(record, handle)
+    os.chmod(temporary, 0o600)
+    os.replace(temporary, path)
+
+
+def describe(holder, now):
+    info = holder.get("info") or {}
+    details = ", ".join("%s %s" % (key, info[key]) for key in sorted(info))
+    age = int(now - float(holder.get("since") or 0))
+    return "run %s, %d s ago%s" % (holder.get("owner") or "(unknown)", age, " (" + details + ")" if details else "")
+
+
+def acquire(module, path, owner, wait, ttl, force, info, clock=time.time, sleep=time.sleep):
+    """Take the lock; returns the result dict or fails the module."""
+    deadline = clock() + wait
+    first_holder = None
+    while True:
+        now = clock()
+        holder = read_lock(path)
+        if first_holder is None:
+            first_holder = holder
+        record = {"owner": owner, "since": now, "info": info}
+        if not holder:
+            if module.check_mode:
+                return dict(changed=True, holder={}, taken_over=False)
+            if create_lock(path, record):
+                return dict(changed=True, holder={}, taken_over=False)
+            continue  # another run won the race: look again
+        if holder.get("owner") == owner:
+            return dict(changed=False, holder=holder, taken_over=False)
+        stale = now - float(holder.get("since") or 0) > ttl
+        if stale or force:
+            if not module.check_mode:
+                replace_lock(path, record)
+                if read_lock(path).get("owner") != owner:
+                    continue  # a racing run replaced it after us
+            return dict(changed=True, holder=holder, taken_over=True)
+        if now >= deadline:
+            module.fail_json(
+                msg="Another deploy holds the lock %s: %s. Wait for it to end, ask to wait for it, "
+                "or clear a lock left by a run that crashed (force)." % (path, describe(holder, now)),
+                holder=holder,
+                taken_over=False,
+            )
+        sleep(min(1.0, max(deadline - now, 0.05)))
+
+
+def release(module, path, owner, force):
+    holder = read_lock(path)
+    if not holder or (holder.get("owner") != owner and not force):
+        return dict(changed=False, holder=holder, taken_over=False)
+    if not module.check_mode:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            return dict(changed=False, holder=holder, taken_over=False)
+    return dict(changed=True, holder=holder, taken_over=holder.get("owner") != owner)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path", required=True),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            owner=dict(type="str", required=True),
+            wait=dict(type="int", default=0),
+            ttl=dict(type="int", default=3600),
+            force=dict(type="bool", default=False),
+            info=dict(type="dict", default={}),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    if not params["owner"]:
+        module.fail_json(msg="owner must name the run that holds the lock; got an empty string.")
+    if params["wait"] < 0 or params["ttl"] < 1:
+        module.fail_json(msg="wait must be 0 or more and ttl 1 or more seconds; got wait %d, ttl %d." % (params["wait"], params["ttl"]))
+    folder = os.path.dirname(params["path"]) or "."
+    if not os.path.isdir(folder):
+        module.fail_json(msg="The folder of the lock, %s, does not exist." % folder)
+    if params["state"] == "present":
+        result = acquire(module, params["path"], params["owner"], params["wait"], params["ttl"], params["force"], params["info"])
+    else:
+        result = release(module, params["path"], params["owner"], params["force"])
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
