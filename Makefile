@@ -3,6 +3,7 @@
 #   make demo        deploy examples/notes into a local container, print its URL
 #   make demo-clean  remove the demo container
 #   make test        everything CI runs: lint, unit tests, sanity, Molecule
+#   make bench       deploy and serving figures on this machine (docs/BENCHMARKS.md)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -22,7 +23,7 @@ DEMO_NAME := deployment-django-demo
 DEMO_PORT ?= 8080
 SCENARIOS ?= default release multihost external_db
 
-.PHONY: help venv engine image collection lint unit sanity molecule test demo demo-clean benchmark
+.PHONY: help venv engine image collection lint unit sanity molecule test demo demo-clean bench
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -69,3 +70,6 @@ demo: venv image collection
 
 demo-clean:
 	tools/demo.sh down $(IMAGE) $(DEMO_NAME) $(DEMO_PORT)
+
+bench: venv image collection
+	benchmarks/bench.sh $(IMAGE)

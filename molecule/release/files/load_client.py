@@ -48,7 +48,7 @@ def client(url, lines, lock):
             lines.append("%.6f %.6f %d %s\n" % (started, time.time() - started, status, release))
 
 
-def main(url, output, clients=4):
+def main(url, output, clients=2):
     lines, lock = [], threading.Lock()
     signal.signal(signal.SIGTERM, lambda *args: stopping.set())
     threads = [threading.Thread(target=client, args=(url, lines, lock)) for _ in range(clients)]
@@ -67,4 +67,4 @@ def main(url, output, clients=4):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 4)
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 2)

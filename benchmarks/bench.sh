@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# One benchmark run on this machine (`make bench`), on the demo container
+# (recreated from scratch; `make demo` brings the demo back):
+#   - wall seconds: a full converge of the site on a fresh container, an
+#     idempotent re-run, a code-only release and a release with a migration
+#     (the release playbook), and a code-only release by the site playbook;
+#   - p99 latency and failed requests through nginx while the code-only
+#     release switched;
+#   - served throughput inside the container (wrk, 16 connections, 10 s):
+#     nginx + gunicorn against `manage.py runserver` for the same page, and
+#     nginx against Django (runserver --insecure) for the same static file.
+# Prints Markdown, and writes it with the machine's description to
+# docs/BENCHMARKS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH=$PWD/.venv/bin:$PATH ANSIBLE_HOME=$PWD/.ansible ANSIBLE_COLLECTIONS_PATH=$PWD/.ansible/collections
+export ANSIBLE_CALLBACKS_ENABLED=ansible.posix.timer ANSIBLE_STDOUT_CALLBACK=ansible.builtin.null
+image=${1:-deployment-django/debian:bookworm} name=deployment-django-demo port=${DEMO_PORT:-8080}
+inventory=inventories/local/hosts.yml
+out=docs/BENCHMARKS.md
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+seconds() { # seconds COMMAND...: wall time of a command that must succeed
+    local start end
+    start=$(date +%s%N)
+    "$@" >"$work/last.log" 2>&1 || { cat "$work/last.log" >&2; exit 1; }
+    end=$(date +%s%N)
+    awk -v ns=$((end - start)) 'BEGIN {printf "%.1f", ns / 1e9}'
+}
+in_box() { docker exec "$name" "$@"; }
+wrk_rps() { # wrk_rps URL: requests per second, 16 connections, 10 s
+    in_box wrk -t2 -c16 -d10s -H 'Host: localhost' "$1" | awk '/^Requests\/sec/ {print $2}'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", a / b}'; }
+
+echo "bench: fresh demo container" >&2
+tools/demo.sh down "$image" "$name" "$port" >/dev/null
+tools/demo.sh start "$image" "$name" "$port"
+ansible-playbook -i "$inventory" molecule/resources/prepare.yml >/dev/null
+in_box sh -c 'apt-get install -y -qq wrk >/dev/null'
+
+echo "bench: converge, re-run" >&2
+cold=$(seconds ansible-playbook -i "$inventory" playbooks/site.yml)
+idem=$(seconds ansible-playbook -i "$inventory" playbooks/site.yml)
+
+echo "bench: code-only release under load" >&2
+cp -r examples/notes "$work/code"
+sed -i 's/Hello from the notes example/Benchmark code-only release/' "$work/code/notes/templates/notes/index.html"
+in_box sh -c 'wrk -t2 -c8 -d300s --latency -H "Host: localhost" http://127.0.0.1/ > /tmp/wrk-release.txt 2>&1 &'
+sleep 2
+code=$(seconds ansible-playbook -i "$inventory" playbooks/release.yml -e app_source_path="$work/code")
+sleep 2
+in_box pkill -INT wrk
+sleep 1
+p99=$(in_box awk '$1 == "99%" {print $2}' /tmp/wrk-release.txt)
+non2xx=$(in_box awk '/Non-2xx/ {print $NF}' /tmp/wrk-release.txt)
+sockerr=$(in_box awk '/Socket errors/ {gsub(",", ""); print $4 + $6 + $8 + $10}' /tmp/wrk-release.txt)
+served=$(in_box awk '/requests in/ {print $1}' /tmp/wrk-release.txt)
+curl -fsS "http://localhost:${port}/" | grep -q "Benchmark code-only release"
+
+echo "bench: release with a migration" >&2
+cp -r "$work/code" "$work/migration"
+sed -i 's/^    created = .*/&\n    pinned = models.BooleanField(default=False, db_default=False)/' "$work/migration/notes/models.py"
+cat > "$work/migration/notes/migrations/0002_note_pinned.py" <<'PY'
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("notes", "0001_initial")]
+    operations = [
+        migrations.AddField(model_name="note", name="pinned", field=models.BooleanField(default=False, db_default=False)),
+    ]
+PY
+migration=$(seconds ansible-playbook -i "$inventory" playbooks/release.yml -e app_source_path="$work/migration")
+
+echo "bench: code-only release by the site playbook" >&2
+cp -r "$work/migration" "$work/site"
+sed -i 's/Benchmark code-only release/Benchmark site release/' "$work/site/notes/templates/notes/index.html"
+site=$(seconds ansible-playbook -i "$inventory" playbooks/site.yml -e app_source_path="$work/site")
+
+echo "bench: throughput" >&2
+in_box systemd-run --quiet --unit=bench-runserver --uid=notes --gid=notes \
+    --working-directory=/srv/notes/current -p EnvironmentFile=/etc/notes/notes.env \
+    -E DJANGO_SETTINGS_MODULE=notesite.settings \
+    /srv/notes/current/.venv/bin/python manage.py runserver --noreload --insecure 127.0.0.1:8000
+for _ in $(seq 1 30); do
+    in_box curl -fsS -o /dev/null -H 'Host: localhost' http://127.0.0.1:8000/ 2>/dev/null && break
+    sleep 0.5
+done
+static=/static/notes/site.css
+page_nginx=$(wrk_rps http://127.0.0.1/)
+page_runserver=$(wrk_rps http://127.0.0.1:8000/)
+static_nginx=$(wrk_rps "http://127.0.0.1$static")
+static_django=$(wrk_rps "http://127.0.0.1:8000$static")
+in_box systemctl stop bench-runserver.service
+tools/demo.sh down "$image" "$name" "$port" >/dev/null
+
+cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
+mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
+os=$(. /etc/os-release && echo "$PRETTY_NAME")
+report=$(cat <<MD
+One run of \`make bench\` on $(date -u +%Y-%m-%d): $(nproc) cores ($cpu), $mem,
+$os, Linux $(uname -r); the app in one Debian 12 container with systemd
+(PostgreSQL, gunicorn, nginx), the controller on the same machine.
+
+| deploy step | wall seconds |
+|---|---|
+| full converge of the site on a fresh container (apt, PostgreSQL, pip, migrate, collectstatic, nginx) | $cold |
+| idempotent re-run of the site (changes nothing) | $idem |
+| code-only release (\`release.yml\`: build, probe, check, static linked, trial, switch, HUP, checks) | $code |
+| release with a migration (\`release.yml\`: as above, plus pg_dump and migrate) | $migration |
+| code-only release by the whole site playbook | $site |
+
+While the code-only release switched, 8 clients asked nginx for the home
+page without pause: $served requests, p99 latency $p99, ${non2xx:-0} non-2xx
+answers, ${sockerr:-0} socket errors.
+
+| served throughput (wrk, 16 connections, 10 s, inside the container) | requests/s | ratio |
+|---|---|---|
+| home page (a database query): nginx + gunicorn | $page_nginx | $(ratio "$page_nginx" "$page_runserver")x |
+| home page: \`manage.py runserver\` | $page_runserver | 1x |
+| a static file (\`$static\`): nginx from disk | $static_nginx | $(ratio "$static_nginx" "$static_django")x |
+| the same file: Django (\`runserver --insecure\`) | $static_django | 1x |
+MD
+)
+echo "$report"
+{
+    echo "# Benchmarks"
+    echo
+    echo "Written by \`make bench\` (benchmarks/bench.sh): one run, on the machine named."
+    echo
+    echo "$report"
+} > "$out"
