@@ -4,8 +4,8 @@
 #   - wall seconds: a full converge of the site on a fresh container, an
 #     idempotent re-run, a code-only release and a release with a migration
 #     (the release playbook), and a code-only release by the site playbook;
-#   - p99 latency and failed requests through nginx while the code-only
-#     release switched;
+#   - p99 latency and failed requests through nginx during a code-only
+#     release under a steady load;
 #   - served throughput inside the container (wrk, 16 connections, 10 s):
 #     nginx + gunicorn against `manage.py runserver` for the same page, and
 #     nginx against Django (runserver --insecure) for the same static file.
@@ -18,6 +18,7 @@ export ANSIBLE_CALLBACKS_ENABLED=ansible.posix.timer ANSIBLE_STDOUT_CALLBACK=ans
 image=${1:-deployment-django/debian:bookworm} name=deployment-django-demo port=${DEMO_PORT:-8080}
 inventory=inventories/local/hosts.yml
 out=docs/BENCHMARKS.md
+mkdir -p docs
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -38,29 +39,37 @@ echo "bench: fresh demo container" >&2
 tools/demo.sh down "$image" "$name" "$port" >/dev/null
 tools/demo.sh start "$image" "$name" "$port"
 ansible-playbook -i "$inventory" molecule/resources/prepare.yml >/dev/null
-in_box sh -c 'apt-get install -y -qq wrk >/dev/null'
+in_box sh -c 'apt-get install -y -qq wrk hey >/dev/null'
 
 echo "bench: converge, re-run" >&2
 cold=$(seconds ansible-playbook -i "$inventory" playbooks/site.yml)
 idem=$(seconds ansible-playbook -i "$inventory" playbooks/site.yml)
 
-echo "bench: code-only release under load" >&2
+echo "bench: code-only release" >&2
 cp -r examples/notes "$work/code"
 sed -i 's/Hello from the notes example/Benchmark code-only release/' "$work/code/notes/templates/notes/index.html"
-in_box sh -c 'wrk -t2 -c8 -d300s --latency -H "Host: localhost" http://127.0.0.1/ > /tmp/wrk-release.txt 2>&1 &'
-sleep 2
 code=$(seconds ansible-playbook -i "$inventory" playbooks/release.yml -e app_source_path="$work/code")
-sleep 2
-in_box pkill -INT wrk
-sleep 1
-p99=$(in_box awk '$1 == "99%" {print $2}' /tmp/wrk-release.txt)
-non2xx=$(in_box awk '/Non-2xx/ {print $NF}' /tmp/wrk-release.txt)
-sockerr=$(in_box awk '/Socket errors/ {gsub(",", ""); print $4 + $6 + $8 + $10}' /tmp/wrk-release.txt)
-served=$(in_box awk '/requests in/ {print $1}' /tmp/wrk-release.txt)
 curl -fsS "http://localhost:${port}/" | grep -q "Benchmark code-only release"
 
+echo "bench: code-only release under load" >&2
+cp -r "$work/code" "$work/loaded"
+sed -i 's/Benchmark code-only release/Benchmark release under load/' "$work/loaded/notes/templates/notes/index.html"
+# 4 clients at 25 requests/s each: a steady 100 requests/s through nginx.
+in_box sh -c 'hey -z 600s -c 4 -q 25 -host localhost http://127.0.0.1/ > /tmp/hey-release.txt 2>&1 &'
+sleep 3
+loaded=$(seconds ansible-playbook -i "$inventory" playbooks/release.yml -e app_source_path="$work/loaded")
+sleep 3
+in_box pkill -INT hey
+sleep 2
+in_box cat /tmp/hey-release.txt > "$work/hey.txt"
+p99=$(awk '$1 == "99%" {printf "%.0f ms", $3 * 1000}' "$work/hey.txt")
+slowest=$(awk '$1 == "Slowest:" {printf "%.0f ms", $2 * 1000}' "$work/hey.txt")
+answers=$(sed -n '/Status code distribution/,/^$/p' "$work/hey.txt" | awk '/\[/ {printf "%s%s x %s", sep, $1, $2; sep = ", "}')
+errors=$(sed -n '/Error distribution/,$p' "$work/hey.txt" | awk '/\[/ {n += $1} END {print n + 0}')
+curl -fsS "http://localhost:${port}/" | grep -q "Benchmark release under load"
+
 echo "bench: release with a migration" >&2
-cp -r "$work/code" "$work/migration"
+cp -r "$work/loaded" "$work/migration"
 sed -i 's/^    created = .*/&\n    pinned = models.BooleanField(default=False, db_default=False)/' "$work/migration/notes/models.py"
 cat > "$work/migration/notes/migrations/0002_note_pinned.py" <<'PY'
 from django.db import migrations, models
@@ -76,7 +85,7 @@ migration=$(seconds ansible-playbook -i "$inventory" playbooks/release.yml -e ap
 
 echo "bench: code-only release by the site playbook" >&2
 cp -r "$work/migration" "$work/site"
-sed -i 's/Benchmark code-only release/Benchmark site release/' "$work/site/notes/templates/notes/index.html"
+sed -i 's/Benchmark release under load/Benchmark site release/' "$work/site/notes/templates/notes/index.html"
 site=$(seconds ansible-playbook -i "$inventory" playbooks/site.yml -e app_source_path="$work/site")
 
 echo "bench: throughput" >&2
@@ -109,12 +118,13 @@ $os, Linux $(uname -r); the app in one Debian 12 container with systemd
 | full converge of the site on a fresh container (apt, PostgreSQL, pip, migrate, collectstatic, nginx) | $cold |
 | idempotent re-run of the site (changes nothing) | $idem |
 | code-only release (\`release.yml\`: build, probe, check, static linked, trial, switch, HUP, checks) | $code |
+| the same under a steady 100 requests/s through nginx | $loaded |
 | release with a migration (\`release.yml\`: as above, plus pg_dump and migrate) | $migration |
 | code-only release by the whole site playbook | $site |
 
-While the code-only release switched, 8 clients asked nginx for the home
-page without pause: $served requests, p99 latency $p99, ${non2xx:-0} non-2xx
-answers, ${sockerr:-0} socket errors.
+During the release under load (hey, 4 clients at 25 requests/s each, for
+the whole release and 3 s either side): p99 latency $p99, slowest $slowest;
+status codes: $answers; connection errors: $errors.
 
 | served throughput (wrk, 16 connections, 10 s, inside the container) | requests/s | ratio |
 |---|---|---|

@@ -57,11 +57,13 @@ options:
     default: {}
 attributes:
   check_mode:
+    description: Reports whether the lock would be taken or given back, and changes nothing.
     support: full
   diff_mode:
+    description: Shows no diff.
     support: none
 author:
-  - deployment.django contributors
+  - deployment.django contributors (@deployment-django)
 """
 
 EXAMPLES = r"""

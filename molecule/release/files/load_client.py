@@ -51,7 +51,7 @@ def client(url, lines, lock):
 def main(url, output, clients=2):
     lines, lock = [], threading.Lock()
     signal.signal(signal.SIGTERM, lambda *args: stopping.set())
-    threads = [threading.Thread(target=client, args=(url, lines, lock)) for _ in range(clients)]
+    threads = [threading.Thread(target=client, args=(url, lines, lock)) for number in range(clients)]
     for thread in threads:
         thread.start()
     with open(output, "w") as handle:

@@ -77,7 +77,7 @@ def test_a_bad_release_never_took_traffic(host, case):
     ],
 )
 def test_the_failure_names_the_stage_and_the_cause(host, case, words):
-    record, _ = chapter(host, case)
+    record = chapter(host, case)[0]
     for word in words:
         assert word in record["msg"]
 
@@ -94,10 +94,10 @@ def test_every_failed_release_is_marked_and_kept_for_inspection(host):
 
 
 def test_rollbacks_went_to_releases_that_served_never_to_failed_ones(host):
-    migration, _ = chapter(host, "migration")
-    requirements, _ = chapter(host, "requirements")
-    rollback, _ = chapter(host, "rollback")
-    named, _ = chapter(host, "rollback-named")
+    migration = chapter(host, "migration")[0]
+    requirements = chapter(host, "requirements")[0]
+    rollback = chapter(host, "rollback")[0]
+    named = chapter(host, "rollback-named")[0]
     first = host.file(STORY + "/first-release").content_string.strip()
     assert rollback["before"] == migration["after"]
     assert rollback["after"] == requirements["after"]
@@ -112,9 +112,12 @@ def test_no_row_was_lost_and_the_failed_migration_left_no_trace(host):
 
 
 def test_only_what_was_needed_ran(host):
-    code, _ = chapter(host, "code")
-    requirements, _ = chapter(host, "requirements")
-    record = lambda case: json.loads(host.file("/srv/notes/releases/%s/.release.json" % case["after"]).content_string)  # noqa: E731
+    code = chapter(host, "code")[0]
+    requirements = chapter(host, "requirements")[0]
+
+    def record(case):
+        return json.loads(host.file("/srv/notes/releases/%s/.release.json" % case["after"]).content_string)
+
     # Code only: the same virtualenv; new requirements: a new one.
     first = host.file(STORY + "/first-release").content_string.strip()
     first_venv = json.loads(host.file("/srv/notes/releases/%s/.release.json" % first).content_string)["venv"]
@@ -122,7 +125,10 @@ def test_only_what_was_needed_ran(host):
     assert record(requirements)["venv"] != first_venv
     # Static files unchanged by a code-only release: linked, not collected.
     css = "/notes/site.css"
-    static = lambda release: host.file("/srv/notes/releases/%s/staticfiles%s" % (release, css))  # noqa: E731
+
+    def static(release):
+        return host.file("/srv/notes/releases/%s/staticfiles%s" % (release, css))
+
     assert static(code["after"]).inode == static(first).inode
 
 
@@ -130,7 +136,7 @@ def test_backups_were_taken_only_before_pending_migrations_and_restore(host):
     backups = sorted(host.file("/srv/notes/backups").listdir())
     # The first deploy, the migration release and the failing migration; no
     # other release had a migration pending.
-    migration, _ = chapter(host, "migration")
+    migration = chapter(host, "migration")[0]
     first = host.file(STORY + "/first-release").content_string.strip()
     assert [b.split("-before-", 1)[1] for b in backups][:2] == [first + ".dump", migration["after"] + ".dump"]
     assert len(backups) == 3

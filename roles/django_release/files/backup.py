@@ -47,7 +47,7 @@ def main(alias, output):
         print(json.dumps({"ok": True, "skipped": True, "engine": engine}))
         return 0
     command, environment = pg_dump_command(database, output)
-    done = subprocess.run(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    done = subprocess.run(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, check=False)
     if done.returncode != 0:
         if os.path.exists(output):
             os.unlink(output)

@@ -3,14 +3,20 @@
 Run inside the release directory, with the release's virtualenv, as the app
 user and with the app's environment:
 
-    probe.py SETTINGS_MODULE WSGI_APP
+    probe.py SETTINGS_MODULE WSGI_APP [--check-deploy=FAIL_LEVEL] [--plan]
 
-Prints one JSON object. Exit status 1 when the settings or the WSGI callable
-do not import; the object then names the stage and the error.
+Loads the settings, the WSGI callable and the URLconf; fingerprints the
+static sources; with --check-deploy runs Django's deployment checks; with
+--plan lists the migrations `migrate` would apply (which also proves the
+database is reachable). All in one start-up of Django.
+
+Prints one JSON object. Exit status 1 when a step fails; the object then
+names the stage and the error.
 """
 
 import hashlib
 import importlib
+import io
 import json
 import os
 import sys
@@ -41,7 +47,31 @@ def static_digest(settings):
     return digest.hexdigest()
 
 
-def main(settings_module, wsgi_app):
+def deploy_checks(fail_level):
+    """Run `check --deploy`; returns its messages, raises when they fail."""
+    from django.core.management import call_command
+
+    output, errors = io.StringIO(), io.StringIO()
+    try:
+        call_command("check", deploy=True, fail_level=fail_level, stdout=output, stderr=errors)
+    except Exception as exc:
+        raise RuntimeError("%s\n%s" % (exc, errors.getvalue()))
+    return (errors.getvalue() + output.getvalue()).strip()
+
+
+def pending_migrations():
+    """The migrations `migrate` would apply, as app_label.name."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    connection = connections[DEFAULT_DB_ALIAS]
+    connection.prepare_database()
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return ["%s.%s" % (migration.app_label, migration.name) for migration, backwards in plan]
+
+
+def main(settings_module, wsgi_app, options=()):
     sys.path.insert(0, os.getcwd())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
     stage = "settings"
@@ -64,6 +94,14 @@ def main(settings_module, wsgi_app):
         get_resolver().url_patterns
         stage = "static files"
         digest = static_digest(settings) if "django.contrib.staticfiles" in settings.INSTALLED_APPS else ""
+        checks, pending = "", []
+        for option in options:
+            if option.startswith("--check-deploy="):
+                stage = "check --deploy"
+                checks = deploy_checks(option.split("=", 1)[1])
+            elif option == "--plan":
+                stage = "migrations"
+                pending = pending_migrations()
     except Exception as exc:  # report every failure the same way
         traceback.print_exc()
         print(json.dumps({"ok": False, "stage": stage, "error": "%s: %s" % (type(exc).__name__, exc)}))
@@ -81,6 +119,8 @@ def main(settings_module, wsgi_app):
                 "media_url": settings.MEDIA_URL or "",
                 "media_root": str(settings.MEDIA_ROOT or ""),
                 "static_digest": digest,
+                "checks": checks,
+                "pending_migrations": pending,
             }
         )
     )
@@ -88,4 +128,4 @@ def main(settings_module, wsgi_app):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(sys.argv[1], sys.argv[2], sys.argv[3:]))

@@ -1,6 +1,6 @@
 """Wait until every worker of a gunicorn master serves the expected release.
 
-    serving.py MAIN_PID CURRENT_LINK TIMEOUT_SECONDS
+    serving.py MAIN_PID|UNIT CURRENT_LINK TIMEOUT_SECONDS
 
 gunicorn replaces its workers gracefully after a reload: old workers finish
 their requests first. A worker serves the release it imported:
@@ -16,6 +16,7 @@ there are none).
 
 import json
 import os
+import subprocess
 import sys
 import time
 
@@ -47,6 +48,16 @@ def release_of(pid):
         return None
 
 
+def main_pid_of(unit_or_pid):
+    """A PID as given, or the main PID of a systemd unit."""
+    if unit_or_pid.isdigit():
+        return int(unit_or_pid)
+    shown = subprocess.run(
+        ["systemctl", "show", "--property=MainPID", "--value", unit_or_pid], stdout=subprocess.PIPE, universal_newlines=True, check=True
+    )
+    return int(shown.stdout.strip() or 0)
+
+
 def main(main_pid, current_link, timeout):
     release_dir = os.path.realpath(current_link)
     switched_at = os.lstat(current_link).st_mtime
@@ -72,4 +83,4 @@ def main(main_pid, current_link, timeout):
 
 
 if __name__ == "__main__":
-    sys.exit(main(int(sys.argv[1]), sys.argv[2], float(sys.argv[3])))
+    sys.exit(main(main_pid_of(sys.argv[1]), sys.argv[2], float(sys.argv[3])))
