@@ -93,8 +93,42 @@ def test_missing_app_name(inventory):
         ({"app_env": {"1BAD": "x"}}, "python_app_env must be a mapping of environment variable names"),
         ({"app_server_names": "example.com"}, "nginx_static_server_names must be a non-empty list"),
         ({"gunicorn_workers": "many"}, "gunicorn_workers must be a whole number"),
+        ({"app_name": "../etc"}, "app_name must be set to the app's short lower-case name"),
+        ({"django_release_keep": 1}, "django_release_keep must be a whole number of at least 2"),
+        ({"django_release_check_fail_level": "LOUD"}, "django_release_check_fail_level one of CRITICAL"),
+        ({"django_release_healthcheck_path": "health"}, "django_release_healthcheck_path must be a path starting with /"),
+        ({"django_release_healthcheck_url": "localhost"}, "django_release_healthcheck_url must be empty or a base URL"),
+        ({"django_release_backup_dir": "backups"}, "django_release_backup_dir must be an absolute path"),
+        ({"django_release_lock_ttl": 0}, "django_release_lock_ttl must be a whole number of seconds, at least 1"),
+        ({"django_release_id": "../../etc"}, "django_release_id must be empty or a plain folder name"),
+        ({"app_source_type": "git"}, "django_release_git_repo must name the repository when django_release_source_type is git"),
+        ({"app_db_sslmode": "sometimes"}, "app_db_sslmode, when set, is one of"),
+        ({"nginx_static_listen_port": 70000}, "nginx_static_listen_port must be a TCP port"),
+        ({"app_server_names": []}, "nginx_static_server_names must be a non-empty list"),
     ],
-    ids=["settings", "wsgi-module", "wsgi-syntax", "requirements", "source-path", "source-type", "env-name", "server-names", "workers"],
+    ids=[
+        "settings",
+        "wsgi-module",
+        "wsgi-syntax",
+        "requirements",
+        "source-path",
+        "source-type",
+        "env-name",
+        "server-names",
+        "workers",
+        "app-name-path",
+        "keep-one",
+        "fail-level",
+        "healthcheck-path",
+        "healthcheck-url",
+        "backup-dir",
+        "lock-ttl",
+        "release-id-path",
+        "git-without-repo",
+        "sslmode",
+        "listen-port",
+        "no-server-names",
+    ],
 )
 def test_bad_application_input(inventory, overrides, expected):
     rc, out = run_site(inventory, **overrides)
@@ -105,3 +139,20 @@ def test_short_database_password_is_refused_without_printing_it(inventory):
     rc, out = run_site(inventory, app_db_password="short-pw-1")
     assert_stopped_in_preflight(rc, out, "postgres_db_password must be a password of at least 12 characters")
     assert "short-pw-1" not in out
+
+
+ENV = {
+    "DJANGO_ALLOWED_HOSTS": "localhost",
+    "DATABASE_URL": "postgres://notes@localhost/notes",
+}
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["too-short-secret-key-1", "django-insecure-" + "x7" * 30],
+    ids=["short", "insecure-prefix"],
+)
+def test_weak_secret_key_is_refused_without_printing_it(inventory, secret):
+    rc, out = run_site(inventory, app_env=dict(ENV, DJANGO_SECRET_KEY=secret))
+    assert_stopped_in_preflight(rc, out, "app_env DJANGO_SECRET_KEY must be a secret key of at least 50")
+    assert secret not in out

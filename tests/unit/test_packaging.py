@@ -1,0 +1,40 @@
+"""The built collection holds what users run and nothing of the workbench."""
+
+import pathlib
+import subprocess
+import tarfile
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def members(tmp_path_factory):
+    out = tmp_path_factory.mktemp("build")
+    subprocess.run(
+        ["ansible-galaxy", "collection", "build", "--force", "--output-path", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    (tarball,) = out.glob("deployment-django-*.tar.gz")
+    with tarfile.open(tarball) as archive:
+        return {name.split("/", 1)[0] for name in archive.getnames()}, set(archive.getnames())
+
+
+def test_the_collection_ships_what_users_run(members):
+    top, names = members
+    for needed in ["MANIFEST.json", "FILES.json", "README.md", "roles", "playbooks", "plugins", "meta", "inventories", "examples"]:
+        assert needed in top
+    for role in ["python_app", "gunicorn", "nginx_static", "postgres", "django_release"]:
+        assert "roles/%s/meta/argument_specs.yml" % role in names
+    assert "plugins/modules/deploy_lock.py" in names
+    assert "meta/runtime.yml" in names
+
+
+def test_the_collection_leaves_tests_and_tooling_out(members):
+    top, names = members
+    for left_out in ["tests", "molecule", "tools", "benchmarks", "requirements", ".venv", ".ansible", ".cache", ".git", ".ci", "Makefile"]:
+        assert left_out not in top
+    assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
