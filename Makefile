@@ -19,9 +19,10 @@ export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
 
 IMAGE := deployment-django/debian:bookworm
+IMAGE_TRIXIE := deployment-django/debian:trixie
 DEMO_NAME := deployment-django-demo
 DEMO_PORT ?= 8080
-SCENARIOS ?= default release multihost external_db
+SCENARIOS ?= default release multihost external_db trixie
 
 .PHONY: help venv engine image collection lint unit sanity molecule test demo demo-clean bench
 
@@ -43,6 +44,7 @@ engine:
 
 image: engine
 	tools/base-image.sh bookworm $(IMAGE)
+	tools/base-image.sh trixie $(IMAGE_TRIXIE)
 
 # Install this checkout as the deployment.django collection.
 collection: venv
