@@ -6,7 +6,9 @@ same options with the same values. Internal variables never leak into
 defaults.
 """
 
+import json
 import pathlib
+import subprocess
 
 import pytest
 import yaml
@@ -62,3 +64,22 @@ def test_no_role_depends_on_another_through_meta(role):
 @pytest.mark.parametrize("role", ROLE_NAMES)
 def test_internal_variables_stay_out_of_defaults(role):
     assert not [name for name in load(ROLES / role / "defaults" / "main.yml") if name.startswith("_")]
+
+
+@pytest.mark.parametrize("role", ROLE_NAMES)
+def test_ansible_doc_reads_every_entry_point(role):
+    # What a user types: ansible-doc -t role deployment.django.<role>. Runs
+    # against the collection as installed by `make collection`.
+    done = subprocess.run(
+        ["ansible-doc", "-t", "role", "--json", "deployment.django." + role],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    entry_points = json.loads(done.stdout)["deployment.django." + role]["entry_points"]
+    specs = load(ROLES / role / "meta" / "argument_specs.yml")["argument_specs"]
+    assert sorted(entry_points) == sorted(specs)
+    for name, entry in entry_points.items():
+        assert entry["short_description"], name
+        assert all(option.get("description") for option in entry.get("options", {}).values()), name
