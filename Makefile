@@ -24,7 +24,7 @@ DEMO_NAME := deployment-django-demo
 DEMO_PORT ?= 8080
 SCENARIOS ?= default release multihost external_db trixie
 
-.PHONY: help venv engine image collection lint unit sanity molecule test demo demo-clean bench
+.PHONY: help venv engine image collection lint unit sanity galaxy-import molecule test demo demo-clean bench
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -38,6 +38,11 @@ $(VENV)/.installed: requirements/dev.txt requirements/constraints.txt
 	  [ $$attempt = 3 ] && exit 1; sleep $$((attempt * 5)); \
 	done
 	touch $@
+
+# Checking tools whose pins clash with the main tools' get virtualenvs of
+# their own: .cache/venvs/<name> from requirements/<name>.txt.
+.cache/venvs/%/.installed: requirements/%.txt
+	tools/tool-venv.sh $*
 
 engine:
 	tools/docker-engine.sh
@@ -62,10 +67,14 @@ unit: collection
 sanity: collection
 	tools/ansible-test-sanity.sh
 
-molecule: venv image
-	for scenario in $(SCENARIOS); do molecule test --scenario-name $$scenario; done
+# The checks Galaxy runs on an upload, on the tarball `collection` built.
+galaxy-import: collection .cache/venvs/galaxy-importer/.installed
+	tools/galaxy-import.sh .cache/build/deployment-django-*.tar.gz
 
-test: lint unit sanity molecule
+molecule: venv image .cache/venvs/sslyze/.installed
+	tools/molecule-suite.sh $(SCENARIOS)
+
+test: lint unit sanity galaxy-import molecule
 
 demo: venv image collection
 	tools/demo.sh up $(IMAGE) $(DEMO_NAME) $(DEMO_PORT)
