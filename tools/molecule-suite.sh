@@ -12,6 +12,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 logs=.cache/molecule
 mkdir -p "$logs"
+: > "$logs/summary"
 
 failed=()
 for scenario in "$@"; do
@@ -34,13 +35,14 @@ for scenario in "${failed[@]}"; do
   echo "==== $scenario failed (whole output: $logs/$scenario.log) ===="
   # Each failed task (retries aside) under the name of its task and play
   # step, cut to a readable length; then pytest's failed tests.
-  awk '
+  # (Colour codes and Molecule's nesting marks are taken off first.)
+  sed -e 's/\x1b\[[0-9;]*m//g' -e 's/^ *│ //' "$logs/$scenario.log" | awk '
     /^INFO +\[/ { step = $0 }
     /^TASK \[/ { task = $0 }
     /^(fatal|failed): |^ERROR! / {
       print step; print task; print substr($0, 1, 1500); print ""
     }
-  ' "$logs/$scenario.log" | tail -n 40
+  ' | tail -n 40
   grep -E '^(FAILED|ERROR) |^E +' "$logs/$scenario.log" | head -n 30
 done
 echo "failed scenarios: ${failed[*]}"

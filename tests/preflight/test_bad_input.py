@@ -156,3 +156,39 @@ def test_weak_secret_key_is_refused_without_printing_it(inventory, secret):
     rc, out = run_site(inventory, app_env=dict(ENV, DJANGO_SECRET_KEY=secret))
     assert_stopped_in_preflight(rc, out, "app_env DJANGO_SECRET_KEY must be a secret key of at least 50")
     assert secret not in out
+
+
+CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+KEY = "-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n"
+
+
+@pytest.mark.parametrize(
+    "overrides,expected",
+    [
+        ({"app_tls": True}, "with app_tls on, app_tls_certificate"),
+        ({"app_tls": "maybe"}, "app_tls must be true or false"),
+        (
+            {"app_tls": True, "app_tls_certificate": CERT, "app_tls_certificate_key": KEY, "nginx_static_tls_port": 80},
+            "failed: nginx_static_tls_port.",
+        ),
+        (
+            {"app_tls": True, "app_tls_certificate": CERT, "app_tls_certificate_key": KEY, "nginx_static_hsts": "forever"},
+            "failed: nginx_static_hsts.",
+        ),
+        (
+            {"app_tls": True, "app_tls_certificate": "not a certificate", "app_tls_certificate_key": KEY},
+            "failed: nginx_static_tls_certificate_content.",
+        ),
+    ],
+    ids=["tls-without-certificate", "tls-not-bool", "tls-port-clash", "hsts", "certificate-not-pem"],
+)
+def test_bad_tls_input(inventory, overrides, expected):
+    rc, out = run_site(inventory, **overrides)
+    assert_stopped_in_preflight(rc, out, expected)
+
+
+def test_a_key_that_is_not_a_key_is_refused_without_printing_it(inventory):
+    secret = "my-private-key-material-0123456789"
+    rc, out = run_site(inventory, app_tls=True, app_tls_certificate=CERT, app_tls_certificate_key=secret)
+    assert_stopped_in_preflight(rc, out, "failed: nginx_static_tls_certificate_key_content.")
+    assert secret not in out

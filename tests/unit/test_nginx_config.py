@@ -1,6 +1,7 @@
 """The nginx site the collection renders, checked by gixy-ng (an nginx
 configuration analyser nobody here wrote): no findings, for a web host and
-for a balancer."""
+for a balancer, with and without TLS. The TLS set-up itself is checked
+against Mozilla's profile by sslyze on a live host (Molecule, trixie)."""
 
 import json
 import os
@@ -29,6 +30,9 @@ BALANCER = {
 }
 
 
+TLS = {"nginx_static_tls": True}
+
+
 def render(tmp_path, overrides):
     """Render the site with Ansible itself, from the role's defaults."""
     out = tmp_path / "site.conf"
@@ -54,10 +58,59 @@ def render(tmp_path, overrides):
     return wrapper
 
 
-@pytest.mark.parametrize("overrides", [WEB_HOST, BALANCER], ids=["web-host", "balancer"])
+@pytest.mark.parametrize(
+    "overrides",
+    [WEB_HOST, BALANCER, dict(WEB_HOST, **TLS), dict(BALANCER, **TLS)],
+    ids=["web-host", "balancer", "web-host-tls", "balancer-tls"],
+)
 def test_gixy_finds_nothing_in_the_site(tmp_path, overrides):
     gixy = shutil.which("gixy") or str(pathlib.Path(sys.executable).parent / "gixy")
     config = render(tmp_path, overrides)
     result = subprocess.run([gixy, str(config)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No issues found" in result.stdout, result.stdout
+
+
+def blocks(text):
+    """The add_header lines of each block ({...}) that has any, by the
+    block's first line."""
+    stack, found = [], {}
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.endswith("{"):
+            stack.append((stripped, []))
+        elif stripped == "}":
+            head, headers = stack.pop()
+            if headers:
+                found[head] = headers
+        elif stripped.startswith("add_header") and stack:
+            stack[-1][1].append(stripped)
+    return found
+
+
+@pytest.mark.parametrize("overrides", [WEB_HOST, BALANCER], ids=["web-host", "balancer"])
+def test_with_tls_every_answer_carries_one_hsts_header(tmp_path, overrides):
+    site = (render(tmp_path, dict(overrides, **TLS)).parent / "site.conf").read_text()
+    # nginx drops inherited add_header lines in a block that adds its own.
+    for head, headers in blocks(site).items():
+        hsts = [h for h in headers if "Strict-Transport-Security" in h]
+        assert hsts == ['add_header Strict-Transport-Security "max-age=63072000" always;'], head
+    # The app's own header is replaced, not doubled.
+    assert "proxy_hide_header Strict-Transport-Security;" in site
+    assert "ssl_protocols TLSv1.2 TLSv1.3;" in site
+
+
+def test_with_tls_plain_http_only_redirects(tmp_path):
+    site = (render(tmp_path, dict(WEB_HOST, nginx_static_tls_port=8443, **TLS)).parent / "site.conf").read_text()
+    plain = site[site.index("server {"): site.index("}\n}\n") + 4]
+    assert "listen 80 default_server;" in plain
+    assert "return 301 https://$host:8443$request_uri;" in plain
+    assert "proxy_pass" not in plain and "alias" not in plain
+    assert "listen 8443 ssl default_server;" in site
+
+
+def test_without_tls_nothing_of_it(tmp_path):
+    site = (render(tmp_path, WEB_HOST).parent / "site.conf").read_text()
+    assert "ssl" not in site
+    assert "Strict-Transport-Security" not in site
+    assert "return 301" not in site

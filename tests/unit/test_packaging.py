@@ -38,3 +38,21 @@ def test_the_collection_leaves_tests_and_tooling_out(members):
     for left_out in ["tests", "molecule", "tools", "benchmarks", "requirements", ".venv", ".ansible", ".cache", ".git", ".ci", "Makefile"]:
         assert left_out not in top
     assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
+
+
+def test_the_stated_ansible_core_range_holds_the_tested_release():
+    import yaml
+    from ansible.module_utils.compat.version import LooseVersion
+
+    runtime = yaml.safe_load((ROOT / "meta" / "runtime.yml").read_text())
+    lowest = runtime["requires_ansible"].removeprefix(">=")
+    pinned = next(
+        line.split("==", 1)[1].strip()
+        for line in (ROOT / "requirements" / "dev.txt").read_text().splitlines()
+        if line.startswith("ansible-core==")
+    )
+    assert LooseVersion(pinned) >= LooseVersion(lowest)
+    # Every role says the same as the collection.
+    for meta in (ROOT / "roles").glob("*/meta/main.yml"):
+        stated = yaml.safe_load(meta.read_text())["galaxy_info"]["min_ansible_version"]
+        assert LooseVersion(stated) == LooseVersion(".".join(lowest.split(".")[:2])), meta

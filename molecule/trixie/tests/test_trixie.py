@@ -1,19 +1,41 @@
 """Debian 13 runs the same site: Django 6 on Python 3.13 behind gunicorn and
-nginx, PostgreSQL 17, checked from the outside."""
+nginx, PostgreSQL 17, over HTTPS, checked from the outside."""
 
 import json
+import os
+import pathlib
 import re
+import subprocess
 
 HOME = "/srv/notes"
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+TLS_DIR = pathlib.Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent")) / "tls"
+SSLYZE = ROOT / ".cache" / "venvs" / "sslyze" / "bin" / "sslyze"
 
 
 def get(host, path, sock=None):
-    args = "curl -sS --max-time 10 -o /dev/stdout -w '\\n%%{http_code}' %s 'http://localhost%s'" % (
-        "--unix-socket %s" % sock if sock else "",
-        path,
-    )
-    body, status = host.check_output(args).rsplit("\n", 1)
+    """A page as the host itself sees it: through nginx over HTTPS, or from
+    gunicorn's socket as nginx asks it (X-Forwarded-Proto: https)."""
+    if sock:
+        target = "--unix-socket %s -H 'X-Forwarded-Proto: https' 'http://localhost%s'" % (sock, path)
+    else:
+        target = "--insecure 'https://localhost%s'" % path
+    body, status = host.check_output("curl -sS --max-time 10 -o /dev/stdout -w '\\n%{http_code}' " + target).rsplit("\n", 1)
     return int(status), body
+
+
+def address(host):
+    return host.check_output("hostname -I").split()[0]
+
+
+def from_controller(host, url):
+    """curl on the controller, trusting only the test's authority, with
+    localhost resolved to the container."""
+    return subprocess.run(
+        ["curl", "-sS", "--max-time", "10", "-D", "-", "-o", "/dev/null", "--cacert", str(TLS_DIR / "ca.crt"),
+         "--resolve", "localhost:443:%s" % address(host), "--resolve", "localhost:80:%s" % address(host), url],
+        capture_output=True, text=True, check=True,
+    ).stdout
 
 
 def test_the_host_is_debian_13(host):
@@ -48,3 +70,42 @@ def test_systemd_rates_the_gunicorn_unit_well_sandboxed(host):
     out = host.check_output("systemd-analyze security --offline=true --no-pager /etc/systemd/system/gunicorn-notes.service")
     exposure = float(re.search(r"Overall exposure level for gunicorn-notes.service: ([0-9.]+)", out).group(1))
     assert exposure <= 2.0, out
+
+
+def test_sslyze_finds_the_https_set_up_compliant_with_mozilla_intermediate(host):
+    # The test's authority is the only trust anchor sslyze is given, so the
+    # chain is checked too; every other criterion is Mozilla's.
+    result = subprocess.run(
+        [str(SSLYZE), "--mozilla_config=intermediate", "--certinfo_ca_file=%s" % (TLS_DIR / "ca.crt"),
+         "localhost:443{%s}" % address(host)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "OK - Compliant" in result.stdout, result.stdout
+
+
+def test_https_answers_with_one_hsts_header_and_http_redirects(host):
+    headers = from_controller(host, "https://localhost/")
+    assert headers.startswith("HTTP/1.1 200"), headers
+    hsts = [line for line in headers.splitlines() if line.lower().startswith("strict-transport-security:")]
+    assert hsts == ["Strict-Transport-Security: max-age=63072000; includeSubDomains; preload"], headers
+    redirect = from_controller(host, "http://localhost/notes/?page=2")
+    assert redirect.startswith("HTTP/1.1 301"), redirect
+    assert "Location: https://localhost/notes/?page=2" in redirect, redirect
+
+
+def test_the_private_key_is_root_only(host):
+    key = host.file("/etc/nginx/tls/notes.key")
+    assert (key.user, key.group, key.mode) == ("root", "root", 0o600)
+    assert host.file("/etc/nginx/tls/notes.crt").mode == 0o644
+
+
+def test_the_example_passes_check_deploy_at_warning_level(host):
+    # As the service runs it: the app user, the environment file, the release.
+    cmd = host.run(
+        "systemd-run --quiet --wait --pipe --uid=notes --gid=notes --working-directory=%s/current"
+        " --property=EnvironmentFile=/etc/notes/notes.env --setenv=DJANGO_SETTINGS_MODULE=notesite.settings"
+        " %s/current/.venv/bin/python manage.py check --deploy --fail-level WARNING" % (HOME, HOME)
+    )
+    assert cmd.rc == 0, cmd.stdout + cmd.stderr
+    assert "no issues" in cmd.stdout, cmd.stdout
