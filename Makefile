@@ -57,9 +57,10 @@ collection: venv
 	ansible-galaxy collection build --force --output-path .cache/build . >/dev/null
 	ansible-galaxy collection install --force -p $(ANSIBLE_COLLECTIONS_PATH) .cache/build/deployment-django-*.tar.gz >/dev/null
 
-lint: collection
+lint: collection .cache/venvs/antsibull-changelog/.installed
 	yamllint --strict .
 	ansible-lint --offline
+	.cache/venvs/antsibull-changelog/bin/antsibull-changelog lint
 
 unit: collection
 	pytest -q -p no:cacheprovider tests/unit tests/preflight
