@@ -33,17 +33,18 @@ fi
 for scenario in "${failed[@]}"; do
   echo
   echo "==== $scenario failed (whole output: $logs/$scenario.log) ===="
-  # Each failed task (retries aside) under the name of its task and play
-  # step, cut to a readable length; then pytest's failed tests.
-  # (Colour codes and Molecule's nesting marks are taken off first.)
-  sed -e 's/\x1b\[[0-9;]*m//g' -e 's/^ *│ //' "$logs/$scenario.log" | awk '
+  # Colour codes and Molecule's nesting marks off first.
+  sed -e 's/\x1b\[[0-9;]*m//g' -e 's/^ *│ //' "$logs/$scenario.log" > "$logs/$scenario.plain"
+  # Each failed task (retries aside) under its play step and task name, cut
+  # to a readable length; then pytest's failed tests and their assertions.
+  awk '
     /^INFO +\[/ { step = $0 }
     /^TASK \[/ { task = $0 }
     /^(fatal|failed): |^ERROR! / {
       print step; print task; print substr($0, 1, 1500); print ""
     }
-  ' | tail -n 40
-  grep -E '^(FAILED|ERROR) |^E +' "$logs/$scenario.log" | head -n 30
+  ' "$logs/$scenario.plain" | tail -n 40
+  grep -E '^_+ test_|^E +|^(FAILED|ERROR) ' "$logs/$scenario.plain" | grep -v 'FAILED - RETRYING' | head -n 40
 done
 echo "failed scenarios: ${failed[*]}"
 exit 1

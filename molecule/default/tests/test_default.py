@@ -131,6 +131,10 @@ def test_pg_hba_admits_only_the_app_role_and_local_administration(host):
             assert rule[1:3] == ["notes", "notes"], rule
             assert rule[-1] == "scram-sha-256", rule
     assert not any(r[0] == "local" and r[2] == "all" for r in rules)
+    # No rule lets anyone in without a password, or with a weaker one.
+    assert not [r for r in rules if r[-1] in ("trust", "md5", "password", "ident")], rules
+    encryption = host.check_output("runuser -u postgres -- psql -tAc 'show password_encryption'")
+    assert encryption == "scram-sha-256"
 
 
 def test_gunicorn_runs_as_the_app_user_under_its_socket(host):

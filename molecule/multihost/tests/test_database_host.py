@@ -23,7 +23,7 @@ def test_pg_hba_admits_the_app_role_from_each_web_host_over_tls_only(host):
 def test_both_web_hosts_are_connected_over_tls(host):
     # A page from each web host opens its persistent database connection.
     for web in ("web1", "web2"):
-        host.check_output("curl -sS --max-time 10 -o /dev/null -H 'Host: lb' http://%s/" % web)
+        host.check_output("curl -sS --max-time 10 -o /dev/null -H 'Host: lb' -H 'X-Forwarded-Proto: https' http://%s/" % web)
     out = host.check_output(
         "runuser -u postgres -- psql -tAc "
         "\"select count(distinct a.client_addr), bool_and(s.ssl) from pg_stat_activity a "

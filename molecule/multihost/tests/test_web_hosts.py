@@ -30,7 +30,7 @@ def test_the_previous_release_is_kept_for_rollback(host):
 
 
 def test_both_web_hosts_still_serve_release_two(host):
-    out = host.check_output("curl -sS --max-time 10 -H 'Host: lb' http://localhost/")
+    out = host.check_output("curl -sS --max-time 10 -H 'Host: lb' -H 'X-Forwarded-Proto: https' http://localhost/")
     assert "Rolled out to every web host" in out
 
 
