@@ -169,15 +169,15 @@ KEY = "-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n"
         ({"app_tls": "maybe"}, "app_tls must be true or false"),
         (
             {"app_tls": True, "app_tls_certificate": CERT, "app_tls_certificate_key": KEY, "nginx_static_tls_port": 80},
-            "failed: nginx_static_tls_port.",
+            "With nginx_static_tls on, nginx_static_tls_port must be a TCP port",
         ),
         (
             {"app_tls": True, "app_tls_certificate": CERT, "app_tls_certificate_key": KEY, "nginx_static_hsts": "forever"},
-            "failed: nginx_static_hsts.",
+            "With nginx_static_tls on, nginx_static_hsts must be empty or a Strict-Transport-Security value",
         ),
         (
             {"app_tls": True, "app_tls_certificate": "not a certificate", "app_tls_certificate_key": KEY},
-            "failed: nginx_static_tls_certificate_content.",
+            "With nginx_static_tls on, nginx_static_tls_certificate_content must be empty or PEM certificates",
         ),
     ],
     ids=["tls-without-certificate", "tls-not-bool", "tls-port-clash", "hsts", "certificate-not-pem"],
@@ -187,8 +187,32 @@ def test_bad_tls_input(inventory, overrides, expected):
     assert_stopped_in_preflight(rc, out, expected)
 
 
+@pytest.fixture(scope="module")
+def inventory_with_balancer(tmp_path_factory):
+    path = tmp_path_factory.mktemp("inventory") / "hosts.yml"
+    path.write_text(
+        "all:\n"
+        "  children:\n"
+        "    django_db: {hosts: {target: }}\n"
+        "    django_web: {hosts: {target: }}\n"
+        "    django_lb: {hosts: {balancer: }}\n"
+        "  vars:\n"
+        "    ansible_connection: local\n"
+        "    ansible_python_interpreter: %s\n" % sys.executable
+    )
+    return path
+
+
+def test_the_balancers_certificate_is_checked_before_any_host_changes(inventory_with_balancer):
+    # With a balancer, HTTPS ends there: its inputs are checked in the first
+    # play too, not when the balancer's turn comes after the web hosts switched.
+    rc, out = run_site(inventory_with_balancer, app_tls=True, app_tls_certificate="not a certificate", app_tls_certificate_key=KEY)
+    assert_stopped_in_preflight(rc, out, "With nginx_static_tls on, nginx_static_tls_certificate_content must be empty or PEM certificates")
+    assert "balancer" in out
+
+
 def test_a_key_that_is_not_a_key_is_refused_without_printing_it(inventory):
     secret = "my-private-key-material-0123456789"
     rc, out = run_site(inventory, app_tls=True, app_tls_certificate=CERT, app_tls_certificate_key=secret)
-    assert_stopped_in_preflight(rc, out, "failed: nginx_static_tls_certificate_key_content.")
+    assert_stopped_in_preflight(rc, out, "With nginx_static_tls on, nginx_static_tls_certificate_key_content must be empty or a PEM private key")
     assert secret not in out
