@@ -27,9 +27,11 @@ options:
     required: true
   exclude:
     description:
-      - Shell-style patterns matched against each path relative to the
-        directory and against each of its names (C(.git) excludes a C(.git)
-        folder at any depth; C(*.pyc) any compiled file).
+      - Patterns matched against each path relative to the directory's top,
+        with C(/) between names. C(media) is the top-level C(media) only
+        (C(app/fixtures/media) is kept); C(*), C(?) and C([...]) match within
+        one name; a leading C(**/) matches at any depth (C(**/__pycache__),
+        C(**/*.pyc)). Excluding a folder excludes everything in it.
     type: list
     elements: str
     default: []
@@ -38,7 +40,7 @@ options:
 EXAMPLES = r"""
 - name: Fingerprint the project on the controller
   ansible.builtin.set_fact:
-    source_digest: "{{ lookup('deployment.django.source_digest', playbook_dir ~ '/../src', exclude=['.git', '*.pyc']) }}"
+    source_digest: "{{ lookup('deployment.django.source_digest', playbook_dir ~ '/../src', exclude=['.git', '**/*.pyc']) }}"
 """
 
 RETURN = r"""
@@ -48,88 +50,34 @@ _raw:
   elements: str
 """
 
-import fnmatch
-import hashlib
 import os
-import stat
 
 from ansible.errors import AnsibleLookupError
-from ansible.module_utils.common.text.converters import to_bytes, to_text
+from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.lookup import LookupBase
-
-_CHUNK = 1024 * 1024
-
-
-def is_excluded(relpath, patterns):
-    """True when ``relpath`` or any of its components matches a pattern."""
-    parts = relpath.split("/")
-    for pattern in patterns:
-        if fnmatch.fnmatchcase(relpath, pattern):
-            return True
-        if any(fnmatch.fnmatchcase(part, pattern) for part in parts):
-            return True
-    return False
-
-
-def _hash_file(path, digest):
-    with open(path, "rb") as handle:
-        while True:
-            chunk = handle.read(_CHUNK)
-            if not chunk:
-                break
-            digest.update(chunk)
-
-
-def tree_digest(root, exclude=()):
-    """SHA-256 of a directory tree, or of one file, as a hex string."""
-    if os.path.isfile(root):
-        digest = hashlib.sha256(b"file\0")
-        _hash_file(root, digest)
-        return digest.hexdigest()
-    if not os.path.isdir(root):
-        raise AnsibleLookupError("source_digest: %s is neither a directory nor a file" % root)
-
-    digest = hashlib.sha256(b"tree\0")
-    for current, dirs, files in os.walk(root, followlinks=False):
-        rel_dir = os.path.relpath(current, root)
-        rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/")
-        kept = []
-        for name in sorted(dirs):
-            rel = rel_dir + "/" + name if rel_dir else name
-            if is_excluded(rel, exclude):
-                continue
-            full = os.path.join(current, name)
-            if os.path.islink(full):
-                # Walked as an entry (a link), never followed.
-                files.append(name)
-                continue
-            kept.append(name)
-            digest.update(b"d\0" + to_bytes(rel) + b"\0")
-        dirs[:] = kept
-        for name in sorted(files):
-            rel = rel_dir + "/" + name if rel_dir else name
-            if is_excluded(rel, exclude):
-                continue
-            full = os.path.join(current, name)
-            info = os.lstat(full)
-            if stat.S_ISLNK(info.st_mode):
-                digest.update(b"l\0" + to_bytes(rel) + b"\0" + to_bytes(os.readlink(full)) + b"\0")
-            elif stat.S_ISREG(info.st_mode):
-                executable = b"x" if info.st_mode & stat.S_IXUSR else b"-"
-                digest.update(b"f\0" + to_bytes(rel) + b"\0" + executable + b"\0")
-                _hash_file(full, digest)
-                digest.update(b"\0")
-    return digest.hexdigest()
+from ansible_collections.deployment.django.plugins.module_utils.source_tree import (  # noqa: F401 (re-exported for tests)
+    bad_patterns,
+    is_excluded,
+    tree_digest,
+)
 
 
 class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
         exclude = self.get_option("exclude") or []
+        if bad_patterns(exclude):
+            raise AnsibleLookupError(
+                "source_digest: exclude patterns must name paths inside the source, without '..' or a bare '**': %s"
+                % ", ".join(repr(p) for p in bad_patterns(exclude))
+            )
         results = []
         for term in terms:
             path = os.path.expanduser(to_text(term))
             if not os.path.exists(path):
                 raise AnsibleLookupError("source_digest: %s does not exist on the controller" % path)
-            results.append(tree_digest(path, exclude))
+            try:
+                results.append(tree_digest(path, exclude))
+            except ValueError as exc:
+                raise AnsibleLookupError("source_digest: %s" % exc)
         return results

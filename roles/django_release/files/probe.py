@@ -4,11 +4,15 @@ Run inside the release directory, with the release's virtualenv, as the app
 user and with the app's environment:
 
     probe.py SETTINGS_MODULE WSGI_APP [--check-deploy=FAIL_LEVEL] [--plan]
+             [--healthcheck=PATH] [--once=COMMANDS_JSON [--rerun=NAMES_JSON]]
 
 Loads the settings, the WSGI callable and the URLconf; fingerprints the
-static sources; with --check-deploy runs Django's deployment checks; with
---plan lists the migrations `migrate` would apply (which also proves the
-database is reachable). All in one start-up of Django.
+static sources; with --healthcheck proves the health check path leads to a
+view (so a wrong path is found before anything is migrated); with
+--check-deploy runs Django's deployment checks; with --plan lists the
+migrations `migrate` would apply (which also proves the database is
+reachable); with --once lists the once-only commands not yet recorded in
+the database (see once.py). All in one start-up of Django.
 
 Prints one JSON object. Exit status 1 when a step fails; the object then
 names the stage and the error.
@@ -71,6 +75,31 @@ def pending_migrations():
     return ["%s.%s" % (migration.app_label, migration.name) for migration, backwards in plan]
 
 
+def healthcheck_resolves(path):
+    """True when PATH (or PATH/, which APPEND_SLASH redirects to, or PATH
+    under the default language's prefix, which LocaleMiddleware redirects
+    to) leads to a view of the URLconf."""
+    from django.conf import settings
+    from django.urls import Resolver404, resolve
+    from django.utils import translation
+
+    path = path.split("?", 1)[0] or "/"
+    candidates = [path]
+    if getattr(settings, "APPEND_SLASH", True) and not path.endswith("/"):
+        candidates.append(path + "/")
+    language = getattr(settings, "LANGUAGE_CODE", "") or ""
+    if language and "django.middleware.locale.LocaleMiddleware" in getattr(settings, "MIDDLEWARE", []):
+        candidates += ["/%s%s" % (language, candidate) for candidate in list(candidates)]
+    for candidate in candidates:
+        try:
+            with translation.override(language or None):
+                resolve(candidate)
+            return True
+        except Resolver404:
+            continue
+    return False
+
+
 def main(settings_module, wsgi_app, options=()):
     sys.path.insert(0, os.getcwd())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
@@ -94,7 +123,16 @@ def main(settings_module, wsgi_app, options=()):
         get_resolver().url_patterns
         stage = "static files"
         digest = static_digest(settings) if "django.contrib.staticfiles" in settings.INSTALLED_APPS else ""
-        checks, pending = "", []
+        checks, pending, once_due = "", [], []
+        values = dict(option.split("=", 1) for option in options if "=" in option)
+        if "--healthcheck" in values:
+            stage = "health check path"
+            if not healthcheck_resolves(values["--healthcheck"]):
+                raise LookupError(
+                    "%s leads to no view of the project's URLconf: set the health check path "
+                    "(app_healthcheck_path, or django_release_healthcheck_path) to a page the site serves"
+                    % values["--healthcheck"]
+                )
         for option in options:
             if option.startswith("--check-deploy="):
                 stage = "check --deploy"
@@ -102,6 +140,12 @@ def main(settings_module, wsgi_app, options=()):
             elif option == "--plan":
                 stage = "migrations"
                 pending = pending_migrations()
+        if "--once" in values:
+            stage = "once-only commands"
+            import once
+            from django.db import connection
+
+            once_due = once.due(connection, json.loads(values["--once"]), json.loads(values.get("--rerun", "[]")))
     except Exception as exc:  # report every failure the same way
         traceback.print_exc()
         print(json.dumps({"ok": False, "stage": stage, "error": "%s: %s" % (type(exc).__name__, exc)}))
@@ -121,6 +165,7 @@ def main(settings_module, wsgi_app, options=()):
                 "static_digest": digest,
                 "checks": checks,
                 "pending_migrations": pending,
+                "once_due": once_due,
             }
         )
     )

@@ -1,24 +1,37 @@
-"""Wait until every worker of a gunicorn master serves the expected release.
+"""Prove that the live gunicorn serves the expected release, as production.
 
-    serving.py MAIN_PID|UNIT CURRENT_LINK TIMEOUT_SECONDS
+    serving.py UNIT|MAIN_PID CURRENT_LINK TIMEOUT_SECONDS
+               [--user USER] [--settings MODULE] [--socket PATH --host HOST]
 
-gunicorn replaces its workers gracefully after a reload: old workers finish
-their requests first. A worker serves the release it imported:
+Run as root. gunicorn replaces its workers gracefully after a reload: old
+workers finish their requests first. Waits until every worker serves the
+release `current` points to, then checks what they run:
 
-- its working directory names that release, where /proc lets root read it;
-- otherwise (containers without CAP_SYS_PTRACE) a worker forked after the
-  `current` link was switched runs the new release, since the master changes
-  into the link's path before it forks.
+- the release: each worker's working directory names it (read as USER, the
+  app's own account, since root in a container without CAP_SYS_PTRACE may
+  not read another user's /proc entries). Where even that is refused, a
+  worker forked after the switch runs the new release, since the master
+  changes into the link's path before it forks.
+- the settings (--settings): DJANGO_SETTINGS_MODULE in the environment of
+  the master and of every worker. A unit that lacks it runs whatever the
+  project's wsgi.py defaults to, often its development settings.
+- no debug pages (--socket, --host): a page that cannot exist, asked over
+  the socket, must not be Django's DEBUG = True page.
 
-Prints JSON; exit status 1 when the workers did not all move in time (or
-there are none).
+Prints one JSON object; exit status 1, with the reason on standard error,
+when a check fails.
 """
 
 import json
 import os
+import pwd
+import re
+import socket
 import subprocess
 import sys
 import time
+
+DEBUG_PAGE = re.compile(rb"DEBUG\s*=\s*True")
 
 
 def workers_of(main_pid):
@@ -48,6 +61,20 @@ def release_of(pid):
         return None
 
 
+def settings_of(pid):
+    """DJANGO_SETTINGS_MODULE of a process: the module, "" when unset, None
+    when /proc refuses to tell."""
+    try:
+        with open("/proc/%d/environ" % pid, "rb") as handle:
+            environ = handle.read().split(b"\0")
+    except OSError:
+        return None
+    for entry in environ:
+        if entry.startswith(b"DJANGO_SETTINGS_MODULE="):
+            return entry.split(b"=", 1)[1].decode("utf-8", "replace")
+    return ""
+
+
 def main_pid_of(unit_or_pid):
     """A PID as given, or the main PID of a systemd unit."""
     if unit_or_pid.isdigit():
@@ -58,7 +85,35 @@ def main_pid_of(unit_or_pid):
     return int(shown.stdout.strip() or 0)
 
 
-def main(main_pid, current_link, timeout):
+def missing_page(sock_path, host, timeout):
+    """Ask gunicorn over its socket for a page no project has; the body."""
+    path = "/deployment-django-missing-page-%d/" % os.getpid()
+    request = "GET %s HTTP/1.0\r\nHost: %s\r\nX-Forwarded-Proto: https\r\nConnection: close\r\n\r\n" % (path, host)
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    client.settimeout(timeout)
+    try:
+        client.connect(sock_path)
+        client.sendall(request.encode("ascii"))
+        chunks = []
+        while True:
+            chunk = client.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        client.close()
+    return b"".join(chunks)
+
+
+def become(user):
+    """Drop root for the app's account (its groups only)."""
+    account = pwd.getpwnam(user)
+    os.setgroups([])
+    os.setgid(account.pw_gid)
+    os.setuid(account.pw_uid)
+
+
+def wait_for_workers(main_pid, current_link, timeout):
     release_dir = os.path.realpath(current_link)
     switched_at = os.lstat(current_link).st_mtime
     ticks = os.sysconf("SC_CLK_TCK")
@@ -73,14 +128,86 @@ def main(main_pid, current_link, timeout):
         else:
             method = "start time"
             # /proc start times have 1/ticks s resolution; allow one tick.
-            ok = bool(workers) and all(
-                booted + start / ticks >= switched_at - 1.0 / ticks for pid, start in workers
-            )
+            ok = bool(workers) and all(booted + start / ticks >= switched_at - 1.0 / ticks for pid, start in workers)
         if ok or time.monotonic() > deadline:
-            print(json.dumps({"ok": ok, "workers": len(workers), "release": release_dir, "method": method}))
-            return 0 if ok else 1
+            return ok, workers, release_dir, method
         time.sleep(0.2)
 
 
+def check_processes(main_pid, unit, current_link, timeout, expected_settings):
+    """The workers' release and every process's settings module: report
+    entries and errors."""
+    report, errors = {}, []
+    ok, workers, release_dir, method = wait_for_workers(main_pid, current_link, timeout)
+    report.update({"workers": len(workers), "release": release_dir, "method": method})
+    if not ok:
+        errors.append(
+            "%d worker(s) of %s did not all move to release %s within %d s"
+            % (len(workers), unit, os.path.basename(release_dir), timeout)
+        )
+    if expected_settings and main_pid:
+        seen = {pid: settings_of(pid) for pid in [main_pid] + [pid for pid, start in workers]}
+        readable = {pid: value for pid, value in seen.items() if value is not None}
+        report["settings"] = sorted(set(readable.values()))
+        wrong = sorted(set(value or "(unset)" for value in readable.values() if value != expected_settings))
+        if not readable:
+            errors.append("the environment of %s's processes cannot be read to check its settings module" % unit)
+        elif wrong:
+            errors.append(
+                "%s runs DJANGO_SETTINGS_MODULE=%s, not %s: the service's environment must set it (python_app_env, "
+                "or gunicorn_environment when the roles are used alone); without it wsgi.py picks its own default"
+                % (unit, " and ".join(wrong), expected_settings)
+            )
+    return report, errors
+
+
+def as_user(user, function, *args):
+    """Run ``function`` in a child that became ``user``; its return value."""
+    if not user:
+        return function(*args)
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.close(reader)
+        try:
+            become(user)
+            result = function(*args)
+        except Exception as exc:  # reported by the parent
+            result = ({}, ["checking as %s failed: %s" % (user, exc)])
+        with os.fdopen(writer, "w") as handle:
+            json.dump(result, handle)
+        os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader) as handle:
+        data = handle.read()
+    os.waitpid(pid, 0)
+    report, errors = json.loads(data) if data else ({}, ["the check as %s gave no answer" % user])
+    return report, errors
+
+
+def main(argv):
+    unit, current_link, timeout = argv[0], argv[1], float(argv[2])
+    options = dict(zip(argv[3::2], argv[4::2]))
+    main_pid = main_pid_of(unit)
+    report, errors = as_user(
+        options.get("--user"), check_processes, main_pid, unit, current_link, timeout, options.get("--settings")
+    )
+    if "--socket" in options and not errors:
+        # As root (the socket is open to nginx's group, not to the app's),
+        # once every worker runs the release.
+        body = missing_page(options["--socket"], options.get("--host", "localhost"), min(timeout, 30))
+        report["debug_page"] = bool(DEBUG_PAGE.search(body))
+        if report["debug_page"]:
+            errors.append(
+                "the live app shows Django's debug page (DEBUG = True) for a missing page: it does not run "
+                "production settings (turn DEBUG off in the settings module the service runs)"
+            )
+    report["ok"] = not errors
+    print(json.dumps(report))
+    for error in errors:
+        sys.stderr.write(error + "\n")
+    return 0 if report["ok"] else 1
+
+
 if __name__ == "__main__":
-    sys.exit(main(main_pid_of(sys.argv[1]), sys.argv[2], float(sys.argv[3])))
+    sys.exit(main(sys.argv[1:]))

@@ -16,7 +16,7 @@ def lookup():
     return lookup_loader.get("deployment.django.source_digest")
 
 
-EXCLUDE = [".git", "__pycache__", "*.pyc", "media"]
+EXCLUDE = [".git", "**/__pycache__", "**/*.pyc", "media"]
 
 
 @pytest.fixture
@@ -86,14 +86,69 @@ def test_a_file_is_hashed_whole(tmp_path):
     "path,expected",
     [
         (".git", True),
-        ("app/.git/config", True),
-        ("app/views.pyc", True),
-        ("app/views.py", False),
+        (".git/HEAD", True),
+        # A pattern without **/ applies at the top only.
+        ("app/.git/config", False),
+        ("media", True),
+        ("media/upload.png", True),
+        ("app/fixtures/media/photo.png", False),
         ("mediafiles/x", False),
+        # **/ matches at any depth.
+        ("views.pyc", True),
+        ("app/views.pyc", True),
+        ("app/__pycache__/views.cpython-311.pyc", True),
+        ("app/views.py", False),
     ],
 )
 def test_is_excluded(path, expected):
     assert is_excluded(path, EXCLUDE) is expected
+
+
+@pytest.mark.parametrize(
+    "pattern,path,expected",
+    [
+        ("/media", "media/a.png", True),
+        ("/media", "pkg/media/a.png", False),
+        ("*.sqlite3", "db.sqlite3", True),
+        ("*.sqlite3", "data/db.sqlite3", False),  # * never crosses a /
+        ("**/*.sqlite3", "data/db.sqlite3", True),
+        ("pkg/media", "pkg/media/a.png", True),
+        ("pkg/media", "other/pkg/media/a.png", False),
+        ("**/pkg/media", "other/pkg/media/a.png", True),
+        ("pkg/*/cache", "pkg/one/cache/x", True),
+        ("pkg/*/cache", "pkg/one/two/cache/x", False),
+        ("node_modules/", "node_modules/left-pad/index.js", True),
+    ],
+)
+def test_pattern_syntax(pattern, path, expected):
+    assert is_excluded(path, [pattern]) is expected
+
+
+@pytest.mark.parametrize("pattern", ["", "/", "../secrets", "app/../../x", "**", "**/"])
+def test_patterns_that_cannot_mean_a_path_are_refused(project, pattern):
+    with pytest.raises(AnsibleLookupError, match="exclude patterns must name paths inside the source"):
+        lookup().run([str(project)], variables={}, exclude=[pattern])
+
+
+def test_a_nested_folder_named_like_a_top_level_exclude_ships(project):
+    (project / "app" / "fixtures" / "media").mkdir(parents=True)
+    (project / "app" / "fixtures" / "media" / "photo.png").write_bytes(b"\x89PNG")
+    files = lookup_loader.get("deployment.django.source_files").run([str(project)], variables={}, exclude=EXCLUDE)
+    assert "app/fixtures/media/photo.png" in files
+    assert "app/fixtures/media" in files
+    # And the fingerprint sees it: changing it asks for a release.
+    before = tree_digest(str(project), EXCLUDE)
+    (project / "app" / "fixtures" / "media" / "photo.png").write_bytes(b"\x89PNG2")
+    assert tree_digest(str(project), EXCLUDE) != before
+
+
+def test_source_files_lists_what_the_digest_fingerprints(project, tmp_path):
+    (project / "media").mkdir()
+    (project / "media" / "upload.png").write_bytes(b"\x89PNG")
+    (project / "empty").mkdir()
+    (project / "link").symlink_to(tmp_path)
+    files = lookup_loader.get("deployment.django.source_files").run([str(project)], variables={}, exclude=EXCLUDE)
+    assert files == ["app", "empty", "link", "manage.py", "app/views.py"]
 
 
 def test_lookup_names_a_missing_path(tmp_path):
