@@ -22,7 +22,7 @@ IMAGE := deployment-django/debian:bookworm
 IMAGE_TRIXIE := deployment-django/debian:trixie
 DEMO_NAME := deployment-django-demo
 DEMO_PORT ?= 8080
-SCENARIOS ?= default release multihost external_db trixie
+SCENARIOS ?= default gallery release multihost external_db trixie
 
 .PHONY: help venv engine image collection lint unit sanity galaxy-import molecule test demo demo-clean bench
 

@@ -26,8 +26,27 @@ if ! docker inspect "$name" >/dev/null 2>&1; then
 fi
 [ "$action" = start ] && exit 0
 
+# A demo admin, made once for the life of the demo's database by a
+# once-only command; its password stays on this machine only.
+secret=.cache/demo-admin-password
+mkdir -p .cache
+if [ ! -s "$secret" ]; then
+    (umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(18))' > "$secret")
+fi
+extra=.cache/demo-admin.json
+(umask 077 && python3 - "$secret" > "$extra" <<'PY'
+import json, sys
+password = open(sys.argv[1]).read().strip()
+print(json.dumps({"app_once_commands": [{
+    "name": "demo admin",
+    "command": "createsuperuser --noinput --username admin --email admin@example.invalid",
+    "environment": {"DJANGO_SUPERUSER_PASSWORD": password},
+}]}))
+PY
+)
+
 ansible-playbook -i inventories/local/hosts.yml molecule/resources/prepare.yml
-ansible-playbook -i inventories/local/hosts.yml playbooks/site.yml
+ansible-playbook -i inventories/local/hosts.yml -e "@$extra" playbooks/site.yml
 
 url="http://localhost:${port}/"
 for _ in $(seq 1 30); do
@@ -38,5 +57,6 @@ for _ in $(seq 1 30); do
 done
 curl -fsS "$url" >/dev/null
 echo
-echo "The example project answers at: $url  (admin: ${url}admin/)"
+echo "The example project answers at: $url"
+echo "Its admin: ${url}admin/  user admin, password $(cat "$secret")  (kept in $secret)"
 echo "Remove it with: make demo-clean"

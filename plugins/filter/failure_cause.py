@@ -88,6 +88,10 @@ def failure_cause(result, lines=5):
             cause = failure_cause(failed[0], lines)
             return ("%s: %s" % (label, cause)) if label else cause
     msg = to_text(result.get("msg") or "")
+    if result.get("url") and isinstance(result.get("status"), int) and result["status"] > 0:
+        # An HTTP answer (uri): what was asked and what came back.
+        location = result.get("location")
+        return "%s answered %s%s" % (result["url"], result["status"], (" to " + to_text(location)) if location else "")
     output = _tail(result.get("stderr") or result.get("module_stderr"), lines) or _tail(
         result.get("stdout") or result.get("module_stdout"), lines
     )

@@ -16,8 +16,10 @@ description:
   - Healthy when the status is one of O(statuses); or, with O(redirects) on,
     when it is a redirect (301, 302, 303, 307, 308) that stays on the same
     site, namely a relative C(Location) (C(/accounts/login/?next=/)) or one
-    naming the host that was asked (on any scheme or port). Many projects
-    answer their home page with a redirect to a login page.
+    naming the host that was asked (O(host), the C(Host) header, or the host
+    of the URL requested, which the uri module uses to make a relative
+    C(Location) absolute), on any scheme or port. Many projects answer their
+    home page with a redirect to a login page.
   - A redirect to another site (a single sign-on server, a parked domain) is
     not taken as healthy unless its status is listed in O(statuses).
 options:
@@ -72,15 +74,20 @@ def _status(result):
         return -1
 
 
-def same_site(location, host):
-    """True when LOCATION stays on HOST (relative, or naming it)."""
+def _hostname(host):
+    return host.rsplit(":", 1)[0].strip("[]").lower() if host.count(":") == 1 or host.startswith("[") else host.lower()
+
+
+def same_site(location, hosts):
+    """True when LOCATION stays on one of HOSTS (relative, or naming it)."""
     if not location:
         return False
     parts = urlsplit(location.strip())
     if not parts.netloc:
         # Relative: "/login/", "login/", "?next=/". "//elsewhere" has a netloc.
         return not parts.scheme
-    return bool(host) and (parts.hostname or "").lower() == host.split(":", 1)[0].strip("[]").lower()
+    names = {_hostname(host) for host in hosts if host}
+    return (parts.hostname or "").lower() in names
 
 
 def healthy_answer(result, statuses=(200,), host="", redirects=True):
@@ -91,7 +98,8 @@ def healthy_answer(result, statuses=(200,), host="", redirects=True):
     if status in [int(s) for s in statuses]:
         return True
     if redirects and status in REDIRECTS:
-        return same_site(result.get("location", ""), host)
+        asked = urlsplit(str(result.get("url") or "")).hostname or ""
+        return same_site(str(result.get("location") or ""), [host, asked])
     return False
 
 

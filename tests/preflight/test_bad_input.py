@@ -15,6 +15,10 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PREFLIGHT_PLAY = "Check every input before any host changes"
+ENV = {
+    "DJANGO_ALLOWED_HOSTS": "localhost",
+    "DATABASE_URL": "postgres://notes@localhost/notes",
+}
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +109,14 @@ def test_missing_app_name(inventory):
         ({"app_db_sslmode": "sometimes"}, "app_db_sslmode, when set, is one of"),
         ({"nginx_static_listen_port": 70000}, "nginx_static_listen_port must be a TCP port"),
         ({"app_server_names": []}, "nginx_static_server_names must be a non-empty list"),
+        ({"app_env": dict(ENV, DJANGO_DEBUG=False)}, "python_app_env (the site's app_env) DJANGO_DEBUG: each value must be a string or a whole number"),
+        ({"app_env": dict(ENV, DJANGO_SETTINGS_MODULE="notesite.dev")}, "app_env, when it sets DJANGO_SETTINGS_MODULE as well, must give the same module"),
+        ({"django_release_exclude": ["media", "../secrets"]}, "django_release_exclude must list paths relative to the source's top"),
+        ({"app_once_commands": ["loaddata pages", {"name": "loaddata pages", "command": "x"}]}, "every command needs a different name"),
+        ({"app_once_commands": [{"command": "load_gallery"}]}, "every command needs a different name"),
+        ({"app_post_migrate_commands": "update_index"}, "django_release_post_migrate_commands must be a list of commands"),
+        ({"app_healthcheck_status": ["ok"]}, "django_release_healthcheck_status (the site's app_healthcheck_status) must be a list of HTTP status codes"),
+        ({"app_healthcheck_path": "login"}, "django_release_healthcheck_path must be a path starting with /"),
     ],
     ids=[
         "settings",
@@ -128,6 +140,14 @@ def test_missing_app_name(inventory):
         "sslmode",
         "listen-port",
         "no-server-names",
+        "env-boolean",
+        "settings-twice",
+        "exclude-outside",
+        "once-same-name",
+        "once-without-name",
+        "post-migrate-not-list",
+        "healthcheck-status",
+        "site-healthcheck-path",
     ],
 )
 def test_bad_application_input(inventory, overrides, expected):
@@ -139,12 +159,6 @@ def test_short_database_password_is_refused_without_printing_it(inventory):
     rc, out = run_site(inventory, app_db_password="short-pw-1")
     assert_stopped_in_preflight(rc, out, "postgres_db_password must be a password of at least 12 characters")
     assert "short-pw-1" not in out
-
-
-ENV = {
-    "DJANGO_ALLOWED_HOSTS": "localhost",
-    "DATABASE_URL": "postgres://notes@localhost/notes",
-}
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,14 @@ Run inside the release directory, with the release's virtualenv, as the app
 user and with the app's environment:
 
     once.py --list COMMANDS_JSON [RERUN_JSON]
-    once.py --run RELEASE_ID COMMANDS_JSON [RERUN_JSON]
+    once.py --run RELEASE_ID COMMANDS_JSON|- [RERUN_JSON]
 
 COMMANDS_JSON is a list; each entry is a command line ("loaddata pages") or
-{"name": ..., "command": "..." or [...]}. A string is its own name. The
+{"name": ..., "command": "..." or [...], "environment": {...}}. A string is
+its own name; "environment" holds variables set only while that command
+runs (createsuperuser --noinput reads DJANGO_SUPERUSER_PASSWORD). With "-"
+the list is read from standard input, so that such values never appear in
+a command line. The
 names of the commands that ran are recorded in the project's own database
 (table deployment_django_once): the record lives with the data it describes,
 so a later deploy never runs them again, whichever web host migrates, and a
@@ -29,15 +33,15 @@ TABLE = "deployment_django_once"
 
 
 def normalise(commands):
-    """[(name, argv)] from the COMMANDS_JSON entries."""
+    """[(name, argv, environment)] from the COMMANDS_JSON entries."""
     result = []
     for entry in commands:
         if isinstance(entry, str):
-            name, command = entry, entry
+            name, command, environment = entry, entry, {}
         else:
-            name, command = entry["name"], entry["command"]
+            name, command, environment = entry["name"], entry.get("command", entry["name"]), entry.get("environment") or {}
         argv = shlex.split(command) if isinstance(command, str) else [str(part) for part in command]
-        result.append((str(name), argv))
+        result.append((str(name), argv, {str(k): str(v) for k, v in environment.items()}))
     return result
 
 
@@ -52,7 +56,7 @@ def recorded(connection):
 
 def due(connection, commands, rerun=()):
     done = recorded(connection)
-    return [name for name, argv in normalise(commands) if name not in done or name in rerun]
+    return [name for name, argv, environment in normalise(commands) if name not in done or name in rerun]
 
 
 def record(connection, name, release):
@@ -83,20 +87,29 @@ def main(argv):
         commands, rerun = json.loads(argv[1]), json.loads(argv[2]) if len(argv) > 2 else []
         print(json.dumps({"due": due(connection, commands, rerun)}))
         return 0
-    release, commands = argv[1], json.loads(argv[2])
+    release = argv[1]
+    commands = json.loads(sys.stdin.read() if argv[2] == "-" else argv[2])
     rerun = json.loads(argv[3]) if len(argv) > 3 else []
     todo = set(due(connection, commands, rerun))
     ran, skipped = [], []
-    for name, command in normalise(commands):
+    for name, command, environment in normalise(commands):
         if name not in todo:
             skipped.append(name)
             continue
         sys.stderr.write("once: running %s\n" % " ".join(command))
+        saved = {key: os.environ.get(key) for key in environment}
+        os.environ.update(environment)
         try:
             call_command(*command)
         except BaseException:
             print(json.dumps({"ran": ran, "skipped": skipped, "failed": name}))
             raise
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
         record(connection, name, release)
         ran.append(name)
     print(json.dumps({"ran": ran, "skipped": skipped}))

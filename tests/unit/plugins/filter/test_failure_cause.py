@@ -43,6 +43,16 @@ def test_a_specific_message_is_kept_and_output_added():
     assert failure_cause(result) == "Status code was 500 | boom"
 
 
+def test_an_http_answer_says_what_was_asked_and_what_came_back():
+    result = {"msg": "HTTP Error 302: Found", "status": 302, "url": "http://127.0.0.1/", "location": "https://sso.example.com/"}
+    assert failure_cause(result) == "http://127.0.0.1/ answered 302 to https://sso.example.com/"
+    result = {"msg": "Status code was 500 and not [200]: HTTP Error 500", "status": 500, "url": "http://localhost/"}
+    assert failure_cause(result) == "http://localhost/ answered 500"
+    # No answer at all: the module's own words.
+    result = {"msg": "Status code was -1: Connection refused", "status": -1, "url": "http://localhost/"}
+    assert failure_cause(result) == "Status code was -1: Connection refused"
+
+
 def test_module_failures_show_the_module_output():
     result = {"msg": "MODULE FAILURE\nSee stdout/stderr for the exact error", "module_stderr": "Killed\n", "rc": 137}
     assert failure_cause(result) == "Killed (exit 137)"

@@ -30,6 +30,17 @@ def test_answers(result, expected):
     assert healthy_answer(result, [200], "example.org") is expected
 
 
+def test_a_location_made_absolute_from_the_url_asked_is_the_same_site():
+    # The uri module turns "/accounts/login/" into an absolute URL on the
+    # host it connected to, here nginx on the loopback address.
+    result = {"status": 302, "url": "http://127.0.0.1/", "location": "http://127.0.0.1/accounts/login/?next=/"}
+    assert healthy_answer(result, [200], "www.example.org")
+    result = {"status": 302, "url": "http://[::1]:8080/", "location": "http://[::1]:8080/login/"}
+    assert healthy_answer(result, [200], "www.example.org")
+    result = {"status": 302, "url": "http://127.0.0.1/", "location": "https://other.example.net/"}
+    assert not healthy_answer(result, [200], "www.example.org")
+
+
 def test_listed_statuses_count_whatever_the_location():
     assert healthy_answer({"status": 302, "location": "https://sso.example.com/"}, [200, 302], "example.org")
 

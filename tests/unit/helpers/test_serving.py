@@ -1,0 +1,118 @@
+"""serving.py: after a switch, what the live processes run, read from /proc.
+
+Real processes stand in for gunicorn: a "master" started with a given
+environment forks "workers" that change into a release folder.
+"""
+
+import importlib.util
+import os
+import pathlib
+import subprocess
+import sys
+import time
+
+import pytest
+
+HELPER = pathlib.Path(__file__).resolve().parents[3] / "roles" / "django_release" / "files" / "serving.py"
+spec = importlib.util.spec_from_file_location("serving", HELPER)
+serving = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(serving)
+
+
+@pytest.fixture
+def releases(tmp_path):
+    one, two = tmp_path / "releases" / "one", tmp_path / "releases" / "two"
+    one.mkdir(parents=True)
+    two.mkdir(parents=True)
+    current = tmp_path / "current"
+    current.symlink_to(two)
+    return one, two, current
+
+
+MASTER = """
+import os, sys, time
+for _ in range(2):
+    if os.fork() == 0:
+        os.chdir(sys.argv[1])
+        time.sleep(60)
+        os._exit(0)
+time.sleep(60)
+"""
+
+
+@pytest.fixture
+def gunicorn():
+    """start(release_folder, settings) -> the "master" PID."""
+    started = []
+
+    def start(cwd, settings=None):
+        env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+        if settings is not None:
+            env["DJANGO_SETTINGS_MODULE"] = settings
+        master = subprocess.Popen([sys.executable, "-c", MASTER, str(cwd)], env=env)
+        started.append(master)
+        time.sleep(0.3)
+        return master.pid
+
+    yield start
+    for process in started:
+        for worker, start in serving.workers_of(process.pid):
+            os.kill(worker, 9)
+        process.kill()
+        process.wait()
+
+
+def check(pid, current, settings, timeout=1.0):
+    return serving.check_processes(pid, "test.service", str(current), timeout, settings)
+
+
+def test_workers_on_the_new_release_with_the_expected_settings_pass(releases, gunicorn):
+    one, two, current = releases
+    pid = gunicorn(two, "site.settings.production")
+    report, errors = check(pid, current, "site.settings.production")
+    assert errors == []
+    assert report["workers"] >= 2
+    assert report["method"] == "working directory"
+    assert report["settings"] == ["site.settings.production"]
+
+
+def test_workers_without_the_settings_module_fail_naming_what_they_run(releases, gunicorn):
+    one, two, current = releases
+    pid = gunicorn(two, None)
+    report, errors = check(pid, current, "site.settings.production")
+    assert len(errors) == 1
+    assert "DJANGO_SETTINGS_MODULE=(unset), not site.settings.production" in errors[0]
+    assert "python_app_env" in errors[0]
+
+
+def test_workers_on_development_settings_fail(releases, gunicorn):
+    one, two, current = releases
+    pid = gunicorn(two, "site.settings.development")
+    report, errors = check(pid, current, "site.settings.production")
+    assert any("site.settings.development" in error for error in errors)
+
+
+def test_workers_still_on_the_old_release_fail(releases, gunicorn):
+    one, two, current = releases
+    pid = gunicorn(one, "s")
+    report, errors = check(pid, current, "s", timeout=0.5)
+    assert any("did not all move to release two" in error for error in errors)
+
+
+def test_no_settings_check_when_none_is_asked(releases, gunicorn):
+    one, two, current = releases
+    pid = gunicorn(two, None)
+    report, errors = check(pid, current, None)
+    assert errors == []
+    assert "settings" not in report
+
+
+@pytest.mark.parametrize(
+    "body,debug",
+    [
+        (b"HTTP/1.0 404 Not Found\r\n\r\n<h1>Not Found</h1>", False),
+        (b"HTTP/1.0 404 Not Found\r\n\r\n<p>You're seeing this error because you have <code>DEBUG = True</code> in", True),
+    ],
+)
+def test_the_debug_page_is_recognised(body, debug):
+    assert bool(serving.DEBUG_PAGE.search(body)) is debug
