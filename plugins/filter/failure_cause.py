@@ -14,7 +14,7 @@ description:
   - Turns a failed task's result (C(ansible_failed_result) in a C(rescue)) into
     one line a person can act on, for the Cause of a deploy's failure message.
   - Ansible's own summaries (C(non-zero return code), C(One or more items
-    failed), C(MODULE FAILURE)) say nothing: the command's last lines of
+    failed), C(MODULE FAILURE)) say nothing, so the command's last lines of
     standard error are used instead, or of standard output when the tool
     writes its reason there (Django's C(migrate) and C(check) do).
   - For a loop, the first failed item is described, named by its label.

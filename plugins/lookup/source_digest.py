@@ -55,11 +55,7 @@ import os
 from ansible.errors import AnsibleLookupError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.lookup import LookupBase
-from ansible_collections.deployment.django.plugins.module_utils.source_tree import (  # noqa: F401 (re-exported for tests)
-    bad_patterns,
-    is_excluded,
-    tree_digest,
-)
+from ansible_collections.deployment.django.plugins.module_utils.source_tree import bad_patterns, tree_digest
 
 
 class LookupModule(LookupBase):

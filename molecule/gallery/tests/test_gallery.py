@@ -102,6 +102,19 @@ def test_release_two_went_live_by_a_reload(host):
     assert status == 200
 
 
+def test_a_service_without_the_settings_module_stops_a_release_before_it_changes_anything(host):
+    failure = host.file(MARKERS + "/release_three_failure").content_string
+    assert "gunicorn-gallery.service would run DJANGO_SETTINGS_MODULE=(unset), not gallerysite.settings.production" in failure
+    assert "python_app_env" in failure
+    # Nothing was built for it, release two still serves, unrestarted.
+    two = host.file(MARKERS + "/release_two").content_string.strip()
+    assert sorted(host.file(HOME + "/releases").listdir())[-1] == two
+    assert host.file(HOME + "/current").linked_to.endswith("/" + two)
+    before = json.loads(host.file(MARKERS + "/before_release_two.json").content_string)
+    assert main_pid(host) == before["main_pid"]
+    assert 'DJANGO_SETTINGS_MODULE="gallerysite.settings.production"' in host.file("/etc/gallery/gallery.env").content_string
+
+
 def test_the_fixture_picture_is_served_by_nginx_from_shared_media(host):
     name = psql(host, "SELECT image FROM photos_photo WHERE source = 'fixture'").strip()
     assert name.startswith("initial/")

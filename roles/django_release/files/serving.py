@@ -2,6 +2,7 @@
 
     serving.py UNIT|MAIN_PID CURRENT_LINK TIMEOUT_SECONDS
                [--user USER] [--settings MODULE] [--socket PATH --host HOST]
+    serving.py --unit-settings UNIT MODULE
 
 Run as root. gunicorn replaces its workers gracefully after a reload: old
 workers finish their requests first. Waits until every worker serves the
@@ -18,6 +19,10 @@ release `current` points to, then checks what they run:
 - no debug pages (--socket, --host): a page that cannot exist, asked over
   the socket, must not be Django's DEBUG = True page.
 
+With --unit-settings, before anything changes: the DJANGO_SETTINGS_MODULE
+that UNIT's processes will get from its Environment= lines and its
+EnvironmentFile= files (a file wins, as in systemd) must be MODULE.
+
 Prints one JSON object; exit status 1, with the reason on standard error,
 when a check fails.
 """
@@ -26,6 +31,7 @@ import json
 import os
 import pwd
 import re
+import shlex
 import socket
 import subprocess
 import sys
@@ -103,6 +109,73 @@ def missing_page(sock_path, host, timeout):
     finally:
         client.close()
     return b"".join(chunks)
+
+
+def env_file_value(path, name):
+    """NAME's value in a systemd environment file, None when absent. Reads
+    KEY=VALUE lines, a value optionally in double or single quotes; the
+    last assignment wins."""
+    value = None
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            line = line.strip()
+            if not line or line[0] in "#;" or "=" not in line:
+                continue
+            key, raw = line.split("=", 1)
+            if key.strip() != name:
+                continue
+            raw = raw.strip()
+            if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "\"'":
+                raw = raw[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+            value = raw
+    return value
+
+
+def unit_settings(shown, name="DJANGO_SETTINGS_MODULE"):
+    """NAME as a unit's processes get it, from `systemctl show` output
+    (Environment= and EnvironmentFiles= lines); None when unset."""
+    value = None
+    files = []
+    for line in shown.splitlines():
+        key, _, rest = line.partition("=")
+        if key == "Environment":
+            try:
+                words = shlex.split(rest)
+            except ValueError:
+                words = rest.split()
+            for word in words:
+                if word.startswith(name + "="):
+                    value = word.split("=", 1)[1]
+        elif key == "EnvironmentFiles" and rest.strip():
+            # "/etc/app/app.env (ignore_errors=no)"
+            files.append(rest.strip().split(" (", 1)[0])
+    for path in files:
+        try:
+            found = env_file_value(path, name)
+        except OSError:
+            continue
+        if found is not None:
+            value = found
+    return value
+
+
+def check_unit_settings(unit, expected):
+    shown = subprocess.run(
+        ["systemctl", "show", "--property=LoadState,Environment,EnvironmentFiles", unit],
+        stdout=subprocess.PIPE,
+        universal_newlines=True,
+        check=True,
+    ).stdout
+    if "LoadState=not-found" in shown:
+        return {"ok": True, "unit": "not installed"}, []
+    value = unit_settings(shown)
+    if value == expected:
+        return {"ok": True, "settings": value}, []
+    return {"ok": False, "settings": value}, [
+        "%s would run DJANGO_SETTINGS_MODULE=%s, not %s: set it in the app's environment (python_app_env; the "
+        "site playbook does so from app_settings_module) or in gunicorn_environment, or its wsgi.py picks its own "
+        "default" % (unit, value if value is not None else "(unset)", expected)
+    ]
 
 
 def become(user):
@@ -186,15 +259,21 @@ def as_user(user, function, *args):
 
 
 def main(argv):
+    if argv[0] == "--unit-settings":
+        report, errors = check_unit_settings(argv[1], argv[2])
+        print(json.dumps(report))
+        for error in errors:
+            sys.stderr.write(error + "\n")
+        return 0 if not errors else 1
     unit, current_link, timeout = argv[0], argv[1], float(argv[2])
     options = dict(zip(argv[3::2], argv[4::2]))
     main_pid = main_pid_of(unit)
     report, errors = as_user(
         options.get("--user"), check_processes, main_pid, unit, current_link, timeout, options.get("--settings")
     )
-    if "--socket" in options and not errors:
+    if "--socket" in options:
         # As root (the socket is open to nginx's group, not to the app's),
-        # once every worker runs the release.
+        # once every worker runs the release (or the wait gave up).
         body = missing_page(options["--socket"], options.get("--host", "localhost"), min(timeout, 30))
         report["debug_page"] = bool(DEBUG_PAGE.search(body))
         if report["debug_page"]:

@@ -116,3 +116,26 @@ def test_no_settings_check_when_none_is_asked(releases, gunicorn):
 )
 def test_the_debug_page_is_recognised(body, debug):
     assert bool(serving.DEBUG_PAGE.search(body)) is debug
+
+
+@pytest.mark.parametrize(
+    "environment,file_text,expected",
+    [
+        # The environment file wins over the unit's Environment= lines.
+        ("", 'DJANGO_SETTINGS_MODULE="site.settings.production"\n', "site.settings.production"),
+        ("DJANGO_SETTINGS_MODULE=site.settings.dev", 'DJANGO_SETTINGS_MODULE="site.settings.production"\n', "site.settings.production"),
+        ('A=1 "DJANGO_SETTINGS_MODULE=site.settings.prod"', "SECRET=x\n", "site.settings.prod"),
+        ("", "# DJANGO_SETTINGS_MODULE=commented\nOTHER=1\n", None),
+        ("", "DJANGO_SETTINGS_MODULE='one'\nDJANGO_SETTINGS_MODULE=two\n", "two"),
+    ],
+)
+def test_the_settings_a_unit_will_run(tmp_path, environment, file_text, expected):
+    env_file = tmp_path / "app.env"
+    env_file.write_text(file_text)
+    shown = "LoadState=loaded\nEnvironment=%s\nEnvironmentFiles=%s (ignore_errors=no)\n" % (environment, env_file)
+    assert serving.unit_settings(shown) == expected
+
+
+def test_a_missing_environment_file_is_not_a_value(tmp_path):
+    shown = "Environment=DJANGO_SETTINGS_MODULE=a\nEnvironmentFiles=%s (ignore_errors=yes)\n" % (tmp_path / "none")
+    assert serving.unit_settings(shown) == "a"

@@ -1,5 +1,5 @@
 """Local development: never deploy these."""
-from .base import *  # noqa: F401,F403
+from .base import *  # noqa: F401,F403 pylint: disable=wildcard-import,unused-wildcard-import
 from .base import BASE_DIR
 
 DEBUG = True

@@ -2,7 +2,7 @@
 under this project's own names (not DJANGO_*)."""
 import os
 
-from .base import *  # noqa: F401,F403
+from .base import *  # noqa: F401,F403 pylint: disable=wildcard-import,unused-wildcard-import
 
 # Compared with the text "True", as some projects do (others want "true",
 # "1" or "on"): the deployment refuses an unquoted YAML true/false rather

@@ -6,7 +6,7 @@ import pytest
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.loader import lookup_loader
 
-from ansible_collections.deployment.django.plugins.lookup.source_digest import (
+from ansible_collections.deployment.django.plugins.module_utils.source_tree import (
     is_excluded,
     tree_digest,
 )
