@@ -137,7 +137,7 @@ def unit_settings(shown, name="DJANGO_SETTINGS_MODULE"):
     value = None
     files = []
     for line in shown.splitlines():
-        key, _, rest = line.partition("=")
+        key, rest = line.split("=", 1) if "=" in line else (line, "")
         if key == "Environment":
             try:
                 words = shlex.split(rest)
