@@ -25,16 +25,8 @@ options:
     type: list
     elements: path
     required: true
-  exclude:
-    description:
-      - Patterns matched against each path relative to the directory's top,
-        with C(/) between names. C(media) is the top-level C(media) only
-        (C(app/fixtures/media) is kept); C(*), C(?) and C([...]) match within
-        one name; a leading C(**/) matches at any depth (C(**/__pycache__),
-        C(**/*.pyc)). Excluding a folder excludes everything in it.
-    type: list
-    elements: str
-    default: []
+extends_documentation_fragment:
+  - deployment.django.source_exclude
 """
 
 EXAMPLES = r"""
@@ -55,25 +47,21 @@ import os
 from ansible.errors import AnsibleLookupError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.lookup import LookupBase
-from ansible_collections.deployment.django.plugins.module_utils.source_tree import bad_patterns, tree_digest
+from ansible_collections.deployment.django.plugins.module_utils.source_tree import check_patterns, tree_digest
 
 
 class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
         exclude = self.get_option("exclude") or []
-        if bad_patterns(exclude):
-            raise AnsibleLookupError(
-                "source_digest: exclude patterns must name paths inside the source, without '..' or a bare '**': %s"
-                % ", ".join(repr(p) for p in bad_patterns(exclude))
-            )
         results = []
-        for term in terms:
-            path = os.path.expanduser(to_text(term))
-            if not os.path.exists(path):
-                raise AnsibleLookupError("source_digest: %s does not exist on the controller" % path)
-            try:
+        try:
+            check_patterns(exclude)
+            for term in terms:
+                path = os.path.expanduser(to_text(term))
+                if not os.path.exists(path):
+                    raise ValueError("%s does not exist on the controller" % path)
                 results.append(tree_digest(path, exclude))
-            except ValueError as exc:
-                raise AnsibleLookupError("source_digest: %s" % exc)
+        except ValueError as exc:
+            raise AnsibleLookupError("source_digest: %s" % exc)
         return results

@@ -14,7 +14,7 @@ description:
   - Returns every path below a directory on the controller, relative to it,
     that is not excluded, namely folders (so that empty ones ship too), files and
     symbolic links (listed, never followed), in a stable order.
-  - The list is exactly what M(deployment.django.source_digest) fingerprints
+  - The list is exactly what P(deployment.django.source_digest#lookup) fingerprints
     with the same O(exclude), so the files packed into a release are the files
     that decided whether a release was needed.
 options:
@@ -23,15 +23,8 @@ options:
     type: list
     elements: path
     required: true
-  exclude:
-    description:
-      - Patterns matched against each path relative to the directory's top,
-        with C(/) between names. C(media) is the top-level C(media) only;
-        C(*), C(?) and C([...]) match within one name; a leading C(**/)
-        matches at any depth. Excluding a folder excludes everything in it.
-    type: list
-    elements: str
-    default: []
+extends_documentation_fragment:
+  - deployment.django.source_exclude
 """
 
 EXAMPLES = r"""
@@ -55,21 +48,20 @@ import os
 from ansible.errors import AnsibleLookupError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.lookup import LookupBase
-from ansible_collections.deployment.django.plugins.module_utils.source_tree import bad_patterns, file_list
+from ansible_collections.deployment.django.plugins.module_utils.source_tree import check_patterns, file_list
 
 
 class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
         exclude = self.get_option("exclude") or []
-        if bad_patterns(exclude):
-            raise AnsibleLookupError(
-                "source_files: exclude patterns must name paths inside the source, without '..' or a bare '**': %s"
-                % ", ".join(repr(p) for p in bad_patterns(exclude))
-            )
-        if len(terms) != 1:
-            raise AnsibleLookupError("source_files: give exactly one directory")
-        path = os.path.expanduser(to_text(terms[0]))
-        if not os.path.isdir(path):
-            raise AnsibleLookupError("source_files: %s is not a directory on the controller" % path)
-        return file_list(path, exclude)
+        try:
+            check_patterns(exclude)
+            if len(terms) != 1:
+                raise ValueError("give exactly one directory")
+            path = os.path.expanduser(to_text(terms[0]))
+            if not os.path.isdir(path):
+                raise ValueError("%s is not a directory on the controller" % path)
+            return file_list(path, exclude)
+        except ValueError as exc:
+            raise AnsibleLookupError("source_files: %s" % exc)

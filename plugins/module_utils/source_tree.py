@@ -73,6 +73,16 @@ def bad_patterns(patterns):
     return bad
 
 
+def check_patterns(patterns):
+    """Raise ValueError naming the patterns bad_patterns() finds."""
+    bad = bad_patterns(patterns)
+    if bad:
+        raise ValueError(
+            "exclude patterns must name paths inside the source, without '..' or a bare '**': %s"
+            % ", ".join(repr(pattern) for pattern in bad)
+        )
+
+
 def entries(root, exclude=()):
     """Yield ``(kind, relpath, fullpath)`` for every kept entry below
     ``root`` in a stable order; kind is ``d`` (folder), ``f`` (file) or

@@ -159,3 +159,11 @@ def test_lookup_names_a_missing_path(tmp_path):
 def test_lookup_returns_one_digest_per_term(project):
     result = lookup().run([str(project)], variables={}, exclude=EXCLUDE)
     assert result == [tree_digest(str(project), EXCLUDE)]
+
+
+def test_source_files_refuses_what_source_digest_refuses(project):
+    files = lookup_loader.get("deployment.django.source_files")
+    with pytest.raises(AnsibleLookupError, match="source_files: exclude patterns must name paths inside the source"):
+        files.run([str(project)], variables={}, exclude=["../up"])
+    with pytest.raises(AnsibleLookupError, match="source_files: .* is not a directory on the controller"):
+        files.run([str(project / "manage.py")], variables={})
