@@ -24,3 +24,19 @@ def test_the_password_reaches_the_driver_intact(host):
         "print(connection.settings_dict[\"PASSWORD\"])'"
     )
     assert out == "ext: p@ss/w?rd#3 %2F :@ end"
+
+
+def test_media_outside_the_releases_is_made_for_the_app_and_served(host):
+    folder = host.file("/srv/notes/shared/uploads")
+    assert (folder.user, folder.group, folder.mode) == ("notes", "www-data", 0o2750)
+    # Written as the service writes (its user, its UMask=0027) into a folder
+    # made there and then, fetched through nginx.
+    host.check_output(
+        "systemd-run --quiet --wait --pipe --uid=notes --gid=notes -p UMask=0027 "
+        "sh -c 'mkdir -p /srv/notes/shared/uploads/2026/11 && echo outside > /srv/notes/shared/uploads/2026/11/x.txt'"
+    )
+    day = host.file("/srv/notes/shared/uploads/2026/11")
+    assert (day.group, day.mode) == ("www-data", 0o2750)
+    out = host.check_output("curl -sS --max-time 10 -w '\\n%{http_code}' http://localhost/media/2026/11/x.txt")
+    body, status = out.rsplit("\n", 1)
+    assert (status, body.strip()) == ("200", "outside")
