@@ -247,3 +247,11 @@ def test_a_key_that_is_not_a_key_is_refused_without_printing_it(inventory):
     rc, out = run_site(inventory, app_tls=True, app_tls_certificate=CERT, app_tls_certificate_key=secret)
     assert_stopped_in_preflight(rc, out, "With nginx_static_tls on, nginx_static_tls_certificate_key_content must be empty or a PEM private key")
     assert secret not in out
+
+
+def test_a_malformed_once_command_is_refused_without_printing_its_environment(inventory):
+    secret = "first-admin-password-9d8c7b6a"
+    bad = {"name": "admin", "environment": {"DJANGO_SUPERUSER_PASSWORD": secret}}  # no command
+    rc, out = run_site(inventory, app_once_commands=bad)
+    assert_stopped_in_preflight(rc, out, "django_release_once_commands must be a list of commands")
+    assert secret not in out
