@@ -131,6 +131,10 @@ def test_missing_app_name(inventory):
         ({"app_post_migrate_commands": "update_index"}, "django_release_post_migrate_commands must be a list of commands"),
         ({"app_healthcheck_status": ["ok"]}, "django_release_healthcheck_status (the site's app_healthcheck_status) must be a list of HTTP status codes"),
         ({"app_healthcheck_path": "login"}, "django_release_healthcheck_path must be a path starting with /"),
+        ({"gunicorn_service_name": "notes-web"}, "gunicorn_service_name is notes-web, django_release_service is gunicorn-notes"),
+        ({"django_release_env_file": "/etc/notes.env"}, "gunicorn_env_file is /etc/notes/notes.env, django_release_env_file is /etc/notes.env"),
+        ({"app_home": "srv/notes"}, "home (app_home) must be an absolute, normalised path"),
+        ({"app_service_name": "notes web"}, "service (app_service_name) must be a systemd unit name"),
     ],
     ids=[
         "settings",
@@ -162,6 +166,10 @@ def test_missing_app_name(inventory):
         "post-migrate-not-list",
         "healthcheck-status",
         "site-healthcheck-path",
+        "service-renamed-in-one-role",
+        "env-file-moved-in-one-role",
+        "relative-home",
+        "service-with-space",
     ],
 )
 def test_bad_application_input(inventory, overrides, expected):

@@ -34,16 +34,17 @@ TLS = {"nginx_static_tls": True}
 
 
 def render(tmp_path, overrides):
-    """Render the site with Ansible itself, from the role's defaults."""
+    """Render the site with Ansible itself, from the role's defaults (and the
+    internal variables they read)."""
     out = tmp_path / "site.conf"
     playbook = tmp_path / "render.yml"
     playbook.write_text(
         "- hosts: localhost\n"
         "  gather_facts: false\n"
-        "  vars_files: [%s]\n"
+        "  vars_files: [%s, %s]\n"
         "  tasks:\n"
         "    - ansible.builtin.template: {src: %s, dest: %s, mode: '0644'}\n"
-        % (ROOT / "roles" / "nginx_static" / "defaults" / "main.yml", TEMPLATE, out)
+        % (ROOT / "roles" / "nginx_static" / "defaults" / "main.yml", ROOT / "roles" / "nginx_static" / "vars" / "main.yml", TEMPLATE, out)
     )
     env = dict(os.environ, ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
     subprocess.run(
