@@ -21,8 +21,9 @@ def test_the_journal_answers_through_the_operators_nginx(host):
 
 
 def test_the_operators_nginx_serves_the_journals_static_files(host):
-    status, _ = get(host, "http://127.0.0.1:8080/static/notes/site.css", "journal.test")
+    status, body = get(host, "http://127.0.0.1:8080/static/notes/site.css", "journal.test")
     assert status == "200"
+    assert "{" in body
 
 
 def test_the_site_app_still_answers_beside_it(host):

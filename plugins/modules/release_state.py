@@ -1,0 +1,332 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: deployment.django contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: release_state
+short_description: Read a host's releases and decide what a deploy, a cleanup or a rollback does
+version_added: 0.1.0
+description:
+  - The bookkeeping of a C(releases/), C(current), C(shared/) layout below
+    O(home), in one place. It knows which release is live and what it was
+    built from, which releases served (the state file's history), and what
+    follows.
+  - V(inspect) reads the live release, the state file, the environment file's
+    checksum and whether the service runs, and decides whether a new release
+    is built, its name, and whether the service restarts or only reloads.
+  - V(prune) removes the releases and virtualenvs beyond the newest
+    O(keep) that served, and every release that never served.
+  - V(rollback) picks the release to serve again, O(rollback_to) or else the
+    newest one that served before the live one, and never a failed one.
+  - The decisions are plain functions in C(module_utils/release_plan.py), with
+    unit tests.
+options:
+  home:
+    description: The app's home, holding C(releases/), C(current), C(venvs/) and C(.deploy/state.json).
+    type: path
+    required: true
+  view:
+    description: What to do.
+    type: str
+    choices: [inspect, prune, rollback]
+    default: inspect
+  shape:
+    description:
+      - V(inspect). Everything that shapes a release (source digest, settings,
+        requirements, commands...); its digest is the release's fingerprint.
+    type: dict
+    default: {}
+  release_id:
+    description: V(inspect). The new release's name; empty for O(timestamp) and the fingerprint.
+    type: str
+    default: ""
+  timestamp:
+    description: V(inspect). UTC time that starts the new release's name.
+    type: str
+    default: ""
+  force:
+    description: V(inspect). Build a new release even when the live one has the same fingerprint.
+    type: bool
+    default: false
+  env_file:
+    description: V(inspect). The app's environment file; its checksum decides restarts. Empty for none.
+    type: path
+    default: ""
+  service:
+    description: V(inspect). The app's systemd service (without C(.service)).
+    type: str
+    default: ""
+  release:
+    description: V(prune). The release now live, kept whatever its age.
+    type: str
+    default: ""
+  keep:
+    description: V(prune). How many releases that served are kept.
+    type: int
+    default: 5
+  rollback_to:
+    description: V(rollback). The release to serve again; empty for the one before the live one.
+    type: str
+    default: ""
+attributes:
+  check_mode:
+    description: V(inspect) and V(rollback) only read; V(prune) reports what it would remove.
+    support: full
+  diff_mode:
+    description: Shows no diff.
+    support: none
+author:
+  - deployment.django contributors (@deployment-django)
+"""
+
+EXAMPLES = r"""
+- name: Decide whether this deploy builds a release
+  deployment.django.release_state:
+    home: /srv/blog
+    shape: {source: "{{ source_digest }}", settings: blog.settings.production}
+    timestamp: "{{ now(utc=true, fmt='%Y%m%dT%H%M%SZ') }}"
+    env_file: /etc/blog/blog.env
+    service: gunicorn-blog
+  register: release
+
+- name: Keep the five newest releases that served
+  deployment.django.release_state:
+    home: /srv/blog
+    view: prune
+    release: "{{ release.id }}"
+    keep: 5
+"""
+
+RETURN = r"""
+live:
+  description: The live release's record (C(.release.json)); empty when none serves.
+  returned: always
+  type: dict
+live_path:
+  description: The live release's folder; empty when none serves.
+  returned: always
+  type: str
+history:
+  description: The releases that served, oldest first.
+  returned: always
+  type: list
+  elements: str
+venvs:
+  description: Each release's virtualenv, as the state file records them.
+  returned: always
+  type: dict
+setup:
+  description: What the last deploy set up on the host (a digest the role compares).
+  returned: always
+  type: str
+fingerprint:
+  description: V(inspect). The digest of O(shape).
+  returned: when view is inspect
+  type: str
+env_checksum:
+  description: V(inspect). SHA-256 of O(env_file); empty when there is none.
+  returned: when view is inspect
+  type: str
+build:
+  description: V(inspect). Whether a new release is built.
+  returned: when view is inspect
+  type: bool
+restart:
+  description: V(inspect). Whether the service restarts rather than reloads.
+  returned: when view is inspect
+  type: bool
+service_active:
+  description: V(inspect). Whether O(service) runs.
+  returned: when view is inspect
+  type: bool
+id:
+  description: V(inspect). The new release's name when one is built, else the live one's.
+  returned: when view is inspect
+  type: str
+path:
+  description: V(inspect). That release's folder.
+  returned: when view is inspect
+  type: str
+kept:
+  description: V(prune). The releases kept.
+  returned: when view is prune
+  type: list
+  elements: str
+removed:
+  description: V(prune). The releases and virtualenvs removed (or that would be, in check mode).
+  returned: when view is prune
+  type: list
+  elements: str
+target:
+  description: V(rollback). The release to serve again.
+  returned: when view is rollback
+  type: str
+candidates:
+  description: V(rollback). Every release that could be served again.
+  returned: when view is rollback
+  type: list
+  elements: str
+"""
+
+import hashlib
+import json
+import os
+import shutil
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.deployment.django.plugins.module_utils import release_plan
+
+RECORD = ".release.json"
+FAILED = ".failed"
+
+
+def _read_json(path):
+    try:
+        with open(path, "rb") as handle:
+            return json.loads(handle.read().decode("utf-8"))
+    except (IOError, OSError):
+        return {}
+
+
+def _checksum(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(65536), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Host(object):
+    """What is on the host below ``home``."""
+
+    def __init__(self, home):
+        self.home = home.rstrip("/")
+        self.releases_dir = os.path.join(self.home, "releases")
+        self.venvs_dir = os.path.join(self.home, "venvs")
+        self.current = os.path.join(self.home, "current")
+        self.state = _read_json(os.path.join(self.home, ".deploy", "state.json"))
+
+    def live_path(self):
+        if not os.path.islink(self.current):
+            return ""
+        target = os.readlink(self.current)
+        return target if os.path.isabs(target) else os.path.normpath(os.path.join(self.home, target))
+
+    def live(self):
+        path = self.live_path()
+        return _read_json(os.path.join(path, RECORD)) if path else {}
+
+    def releases(self):
+        if not os.path.isdir(self.releases_dir):
+            return []
+        return sorted(name for name in os.listdir(self.releases_dir) if os.path.isdir(os.path.join(self.releases_dir, name)))
+
+    def failed(self):
+        return set(name for name in self.releases() if os.path.exists(os.path.join(self.releases_dir, name, FAILED)))
+
+    def venvs(self):
+        if not os.path.isdir(self.venvs_dir):
+            return []
+        return sorted(os.path.join(self.venvs_dir, name) for name in os.listdir(self.venvs_dir))
+
+
+def service_active(module, service):
+    if not service:
+        return False
+    rc, out, _err = module.run_command(["systemctl", "show", "--property=ActiveState", "--value", service + ".service"])
+    return rc == 0 and out.strip() == "active"
+
+
+def inspect(module, host):
+    params = module.params
+    env_checksum = ""
+    if params["env_file"]:
+        if not os.path.isfile(params["env_file"]):
+            module.fail_json(
+                msg="django_release_env_file %s does not exist on the host: write it first (python_app role, python_app_env) "
+                'or set django_release_env_file to "".' % json.dumps(params["env_file"])
+            )
+        env_checksum = _checksum(params["env_file"])
+    live = host.live()
+    live_path = host.live_path()
+    shape_fingerprint = release_plan.fingerprint(params["shape"])
+    active = service_active(module, params["service"])
+    build = release_plan.needs_build(live, shape_fingerprint, params["force"])
+    restart = release_plan.needs_restart(host.state, live, env_checksum, active)
+    if build:
+        live_id = os.path.basename(live_path) if live_path else ""
+        name = release_plan.release_name(params["release_id"], params["timestamp"], shape_fingerprint, live_id)
+        path = os.path.join(host.releases_dir, name)
+    else:
+        name, path = live.get("id", os.path.basename(live_path)), live_path
+    return dict(
+        fingerprint=shape_fingerprint,
+        env_checksum=env_checksum,
+        build=build,
+        restart=restart,
+        service_active=active,
+        id=name,
+        path=path,
+        live=live,
+        live_path=live_path,
+    )
+
+
+def prune(module, host):
+    params = module.params
+    served = release_plan.history(host.state)
+    kept, removed = release_plan.releases_to_keep(host.releases(), served, params["release"], params["keep"])
+    venv_of = dict(host.state.get("venvs", {}))
+    gone_venvs = release_plan.venvs_to_remove(host.venvs(), kept, venv_of)
+    paths = [os.path.join(host.releases_dir, name) for name in removed] + gone_venvs
+    if not module.check_mode:
+        for path in paths:
+            shutil.rmtree(path, ignore_errors=False)
+    return dict(changed=bool(paths), kept=kept, removed=paths)
+
+
+def rollback(module, host):
+    live_path = host.live_path()
+    if not live_path:
+        module.fail_json(msg="%s is not a release link: nothing to roll back." % host.current)
+    target, candidates = release_plan.rollback_target(
+        release_plan.history(host.state), host.releases(), host.failed(), os.path.basename(live_path), module.params["rollback_to"]
+    )
+    return dict(target=target, candidates=candidates, live=host.live(), live_path=live_path)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            home=dict(type="path", required=True),
+            view=dict(type="str", choices=["inspect", "prune", "rollback"], default="inspect"),
+            shape=dict(type="dict", default={}),
+            release_id=dict(type="str", default=""),
+            timestamp=dict(type="str", default=""),
+            force=dict(type="bool", default=False),
+            env_file=dict(type="path", default=""),
+            service=dict(type="str", default=""),
+            release=dict(type="str", default=""),
+            keep=dict(type="int", default=5),
+            rollback_to=dict(type="str", default=""),
+        ),
+        supports_check_mode=True,
+    )
+    host = Host(module.params["home"])
+    result = dict(
+        changed=False, history=release_plan.history(host.state), venvs=host.state.get("venvs", {}), setup=host.state.get("setup", "")
+    )
+    try:
+        result.update({"inspect": inspect, "prune": prune, "rollback": rollback}[module.params["view"]](module, host))
+    except release_plan.PlanError as error:
+        module.fail_json(msg=str(error), **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""release_plan: every decision of a release, as tables of cases."""
+
+import pytest
+
+from ansible_collections.deployment.django.plugins.module_utils import release_plan as plan
+
+LIVE = {"id": "r2", "fingerprint": "f" * 64, "venv": "/srv/a/venvs/v2"}
+
+
+def test_the_same_shape_gives_the_same_fingerprint_whatever_the_key_order():
+    assert plan.fingerprint({"a": 1, "b": [1, 2]}) == plan.fingerprint({"b": [1, 2], "a": 1})
+    assert plan.fingerprint({"a": 1}) != plan.fingerprint({"a": 2})
+    assert len(plan.fingerprint({})) == 64
+
+
+@pytest.mark.parametrize(
+    "state, expected",
+    [
+        ({}, []),
+        ({"release": "r1"}, ["r1"]),  # a state file from before histories
+        ({"release": "r2", "history": ["r1", "r2"]}, ["r1", "r2"]),
+        ({"release": "", "history": []}, []),
+    ],
+)
+def test_history(state, expected):
+    assert plan.history(state) == expected
+
+
+@pytest.mark.parametrize(
+    "live, fingerprint, force, expected",
+    [
+        ({}, "f" * 64, False, True),  # nothing serves yet
+        (LIVE, "f" * 64, False, False),  # the same code, built the same way
+        (LIVE, "e" * 64, False, True),  # something that shapes the release changed
+        (LIVE, "f" * 64, True, True),  # asked for
+    ],
+)
+def test_needs_build(live, fingerprint, force, expected):
+    assert plan.needs_build(live, fingerprint, force) is expected
+
+
+STATE = {"release": "r2", "env_checksum": "abc"}
+
+
+@pytest.mark.parametrize(
+    "state, live, env_checksum, active, expected",
+    [
+        (STATE, LIVE, "abc", True, False),  # nothing changed: a reload will do
+        (STATE, LIVE, "abd", True, True),  # the environment file changed
+        ({"release": "r1", "env_checksum": "abc"}, LIVE, "abc", True, True),  # switched by hand since
+        (STATE, LIVE, "abc", False, True),  # the service is not running
+        ({}, {}, "", False, False),  # a first deploy: the switch starts it
+        ({}, {}, "abc", False, True),
+    ],
+)
+def test_needs_restart(state, live, env_checksum, active, expected):
+    assert plan.needs_restart(state, live, env_checksum, active) is expected
+
+
+@pytest.mark.parametrize(
+    "requested, timestamp, live_id, expected",
+    [
+        ("", "20261128T120000Z", "", "20261128T120000Z-abcdef01"),
+        ("v1.4.2", "20261128T120000Z", "", "v1.4.2"),
+        ("", "20261128T120000Z", "20261128T110000Z-abcdef01", "20261128T120000Z-abcdef01"),
+    ],
+)
+def test_release_name(requested, timestamp, live_id, expected):
+    assert plan.release_name(requested, timestamp, "abcdef01" + "0" * 56, live_id) == expected
+
+
+@pytest.mark.parametrize(
+    "requested, live_id, message",
+    [
+        ("../etc", "", "plain folder name"),
+        (".hidden", "", "plain folder name"),
+        ("a b", "", "plain folder name"),
+        ("v1", "v1", "live release's name"),
+    ],
+)
+def test_a_release_name_that_cannot_be_used_is_refused(requested, live_id, message):
+    with pytest.raises(plan.PlanError, match=message):
+        plan.release_name(requested, "20261128T120000Z", "0" * 64, live_id)
+
+
+@pytest.mark.parametrize(
+    "on_disk, served, new_id, keep, kept, removed",
+    [
+        # The newest two that served; a failed one (never served) goes.
+        (["r1", "r2", "r3", "bad"], ["r1", "r2"], "r3", 2, ["r2", "r3"], ["bad", "r1"]),
+        # Fewer than keep: all that served stay.
+        (["r1", "r2"], ["r1"], "r2", 5, ["r1", "r2"], []),
+        # Gone from disk already: not counted.
+        (["r3", "r4"], ["r1", "r2", "r3"], "r4", 3, ["r3", "r4"], []),
+        # A rollback to an old release keeps it, whatever its place.
+        (["r1", "r2", "r3"], ["r1", "r2", "r3"], "r1", 2, ["r3", "r1"], ["r2"]),
+        # A re-deploy of a release already in the history is not counted twice.
+        (["r1", "r2"], ["r1", "r2"], "r2", 2, ["r1", "r2"], []),
+    ],
+)
+def test_releases_to_keep(on_disk, served, new_id, keep, kept, removed):
+    assert plan.releases_to_keep(on_disk, served, new_id, keep) == (kept, removed)
+
+
+@pytest.mark.parametrize(
+    "venvs, kept, venv_of, removed",
+    [
+        (["/v/a", "/v/b", "/v/c"], ["r1", "r2"], {"r1": "/v/a", "r2": "/v/a", "r0": "/v/c"}, ["/v/b", "/v/c"]),
+        (["/v/a", "/v/b"], ["r1", "r2"], {"r1": "/v/a", "r2": "/v/b"}, []),
+        # One kept release's virtualenv is not known: none goes.
+        (["/v/a", "/v/b"], ["r1", "r2"], {"r2": "/v/b"}, []),
+    ],
+)
+def test_venvs_to_remove(venvs, kept, venv_of, removed):
+    assert plan.venvs_to_remove(venvs, kept, venv_of) == removed
+
+
+@pytest.mark.parametrize(
+    "served, on_disk, failed, live, requested, target",
+    [
+        (["r1", "r2", "r3"], ["r1", "r2", "r3"], set(), "r3", "", "r2"),
+        # A failed release is skipped, a removed one too.
+        (["r1", "r2", "r3"], ["r1", "r2", "r3"], {"r2"}, "r3", "", "r1"),
+        (["r1", "r2", "r3"], ["r2", "r3"], set(), "r3", "", "r2"),
+        # After a rollback to r2, the next goes further back, not forward.
+        (["r1", "r2", "r3"], ["r1", "r2", "r3"], set(), "r2", "", "r1"),
+        # A named one, forward or back.
+        (["r1", "r2", "r3"], ["r1", "r2", "r3"], set(), "r2", "r3", "r3"),
+        # The live release is not in the history (switched by hand): the newest that served.
+        (["r1", "r2"], ["r1", "r2", "x"], set(), "x", "", "r2"),
+    ],
+)
+def test_rollback_target(served, on_disk, failed, live, requested, target):
+    assert plan.rollback_target(served, on_disk, failed, live, requested)[0] == target
+
+
+@pytest.mark.parametrize(
+    "served, on_disk, failed, live, requested, message",
+    [
+        (["r1"], ["r1"], set(), "r1", "", "No release that served before r1 is left"),
+        (["r1", "r2"], ["r1", "r2"], {"r1"}, "r2", "", "releases to go back to: none"),
+        (["r1", "r2"], ["r1", "r2"], set(), "r2", "r2", "is the live one"),
+        (["r1", "r2"], ["r1", "r2", "bad"], {"bad"}, "r2", "bad", "releases to go back to: r1"),
+        (["r1", "r2"], ["r1", "r2"], set(), "r2", "r0", "not a release that served"),
+    ],
+)
+def test_no_good_rollback_target_is_refused_naming_the_candidates(served, on_disk, failed, live, requested, message):
+    with pytest.raises(plan.PlanError, match=message):
+        plan.rollback_target(served, on_disk, failed, live, requested)

@@ -1,0 +1,134 @@
+"""release_state: what it reads from a real folder layout, and what it removes."""
+
+import json
+import os
+
+import pytest
+
+from ansible_collections.deployment.django.plugins.module_utils import release_plan
+from ansible_collections.deployment.django.plugins.modules import release_state
+
+
+class Failed(Exception):
+    pass
+
+
+class FakeModule:
+    def __init__(self, check_mode=False, active=True, **params):
+        self.check_mode = check_mode
+        self.active = active
+        self.params = dict(
+            home="",
+            view="inspect",
+            shape={},
+            release_id="",
+            timestamp="20261128T120000Z",
+            force=False,
+            env_file="",
+            service="gunicorn-blog",
+            release="",
+            keep=5,
+            rollback_to="",
+        )
+        self.params.update(params)
+
+    def fail_json(self, **kwargs):
+        raise Failed(kwargs["msg"])
+
+    def run_command(self, argv):
+        assert argv[:2] == ["systemctl", "show"]
+        return 0, "active\n" if self.active else "inactive\n", ""
+
+
+def release(home, name, record=None, failed=False, venv=None):
+    path = home / "releases" / name
+    path.mkdir(parents=True)
+    (path / ".release.json").write_text(json.dumps(dict({"id": name}, **(record or {}))))
+    if failed:
+        (path / ".failed").write_text("{}")
+    if venv:
+        (home / "venvs" / venv).mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def go_live(home, name, state):
+    os.symlink(str(home / "releases" / name), str(home / "current"))
+    (home / ".deploy").mkdir(exist_ok=True)
+    (home / ".deploy" / "state.json").write_text(json.dumps(state))
+
+
+@pytest.fixture
+def home(tmp_path):
+    (tmp_path / "releases").mkdir()
+    (tmp_path / "venvs").mkdir()
+    return tmp_path
+
+
+def test_a_first_deploy_builds_a_release_named_by_time_and_fingerprint(home):
+    module = FakeModule(home=str(home), shape={"source": "abc"}, active=False)
+    found = release_state.inspect(module, release_state.Host(str(home)))
+    fingerprint = release_plan.fingerprint({"source": "abc"})
+    assert found["build"] is True
+    assert found["restart"] is False
+    assert found["id"] == "20261128T120000Z-" + fingerprint[:8]
+    assert found["path"] == str(home / "releases" / found["id"])
+    assert (found["live"], found["live_path"]) == ({}, "")
+
+
+def test_the_same_shape_again_builds_nothing_and_points_at_the_live_release(home):
+    shape = {"source": "abc", "settings": "blog.settings"}
+    release(home, "r1", {"fingerprint": release_plan.fingerprint(shape)})
+    env = home / "blog.env"
+    env.write_text("A=1\n")
+    go_live(home, "r1", {"release": "r1", "history": ["r1"], "env_checksum": release_state._checksum(str(env))})
+    found = release_state.inspect(FakeModule(home=str(home), shape=shape, env_file=str(env)), release_state.Host(str(home)))
+    assert (found["build"], found["restart"], found["id"]) == (False, False, "r1")
+    assert found["path"] == str(home / "releases" / "r1")
+    # The environment file changes: the same release, restarted.
+    env.write_text("A=2\n")
+    found = release_state.inspect(FakeModule(home=str(home), shape=shape, env_file=str(env)), release_state.Host(str(home)))
+    assert (found["build"], found["restart"]) == (False, True)
+
+
+def test_a_missing_environment_file_is_named(home):
+    with pytest.raises(Failed, match="django_release_env_file .* does not exist"):
+        release_state.inspect(FakeModule(home=str(home), env_file=str(home / "nope.env")), release_state.Host(str(home)))
+
+
+def test_prune_removes_old_and_failed_releases_and_unused_virtualenvs(home):
+    for name, venv in (("r1", "v1"), ("r2", "v2"), ("r3", "v2")):
+        release(home, name, venv=venv)
+    release(home, "bad", failed=True, venv="v3")
+    venvs = {"r1": str(home / "venvs/v1"), "r2": str(home / "venvs/v2"), "r3": str(home / "venvs/v2")}
+    go_live(home, "r3", {"release": "r3", "history": ["r1", "r2", "r3"], "venvs": venvs})
+    result = release_state.prune(FakeModule(home=str(home), release="r3", keep=2), release_state.Host(str(home)))
+    assert result["kept"] == ["r2", "r3"]
+    assert sorted(os.listdir(str(home / "releases"))) == ["r2", "r3"]
+    assert sorted(os.listdir(str(home / "venvs"))) == ["v2"]
+    assert result["changed"] is True
+
+
+def test_prune_in_check_mode_removes_nothing(home):
+    for name in ("r1", "r2", "r3"):
+        release(home, name)
+    go_live(home, "r3", {"release": "r3", "history": ["r1", "r2", "r3"]})
+    result = release_state.prune(FakeModule(check_mode=True, home=str(home), release="r3", keep=2), release_state.Host(str(home)))
+    assert result["removed"] == [str(home / "releases" / "r1")]
+    assert sorted(os.listdir(str(home / "releases"))) == ["r1", "r2", "r3"]
+
+
+def test_rollback_skips_the_failed_release_and_reads_the_live_one(home):
+    for name in ("r1", "r2"):
+        release(home, name)
+    release(home, "r3", failed=True)
+    release(home, "r4")
+    go_live(home, "r4", {"release": "r4", "history": ["r1", "r2", "r3", "r4"]})
+    result = release_state.rollback(FakeModule(home=str(home)), release_state.Host(str(home)))
+    assert result["target"] == "r2"
+    assert result["candidates"] == ["r1", "r2"]
+    assert result["live"]["id"] == "r4"
+
+
+def test_rollback_without_a_live_release_is_refused(home):
+    with pytest.raises(Failed, match="nothing to roll back"):
+        release_state.rollback(FakeModule(home=str(home)), release_state.Host(str(home)))
