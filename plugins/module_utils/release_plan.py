@@ -41,6 +41,26 @@ def history(state):
     return [state["release"]] if state.get("release") else []
 
 
+def served(state, release, env_checksum, setup, venv, size=50):
+    """The state file's content once ``release`` serves: it joins the history
+    (once, in the order releases were first deployed, so a rollback does not
+    reorder it), newest ``size`` kept, with each kept release's virtualenv."""
+    names = history(state)
+    if release not in names:
+        names.append(release)
+    names = names[-size:]
+    venvs = dict(state.get("venvs", {}))
+    if venv:
+        venvs[release] = venv
+    return {
+        "release": release,
+        "env_checksum": env_checksum,
+        "history": names,
+        "setup": setup,
+        "venvs": dict((name, path) for name, path in venvs.items() if name in names),
+    }
+
+
 def needs_build(live, shape_fingerprint, force=False):
     """A new release is built when none serves, when the live one was built
     from something else, or when asked to."""

@@ -23,6 +23,10 @@ description:
     O(keep) that served, and every release that never served.
   - V(rollback) picks the release to serve again, O(rollback_to) or else the
     newest one that served before the live one, and never a failed one.
+  - V(served) records that O(release) serves, in the state file that the
+    other views read (history, environment file checksum, virtualenvs).
+  - V(failed) marks O(release) failed for inspection (C(.failed), with
+    O(failure)), so it is never a rollback target nor kept.
   - The decisions are plain functions in C(module_utils/release_plan.py), with
     unit tests.
 options:
@@ -33,7 +37,7 @@ options:
   view:
     description: What to do.
     type: str
-    choices: [inspect, prune, rollback]
+    choices: [inspect, prune, rollback, served, failed]
     default: inspect
   shape:
     description:
@@ -54,7 +58,8 @@ options:
     type: bool
     default: false
   env_file:
-    description: V(inspect). The app's environment file; its checksum decides restarts. Empty for none.
+    description:
+      - V(inspect) and V(served). The app's environment file; its checksum decides restarts. Empty for none.
     type: path
     default: ""
   service:
@@ -62,9 +67,23 @@ options:
     type: str
     default: ""
   release:
-    description: V(prune). The release now live, kept whatever its age.
+    description:
+      - V(prune). The release now live, kept whatever its age.
+      - V(served) and V(failed). The release to record.
     type: str
     default: ""
+  setup:
+    description: V(served). What this deploy set up on the host (kept for the next one).
+    type: str
+    default: ""
+  venv:
+    description: V(served). The release's virtualenv; empty keeps what the state file says.
+    type: path
+    default: ""
+  failure:
+    description: V(failed). What is written into the release's C(.failed) (host, stage, cause).
+    type: dict
+    default: {}
   keep:
     description: V(prune). How many releases that served are kept.
     type: int
@@ -75,7 +94,7 @@ options:
     default: ""
 attributes:
   check_mode:
-    description: V(inspect) and V(rollback) only read; V(prune) reports what it would remove.
+    description: V(inspect) and V(rollback) only read; V(prune), V(served) and V(failed) report what they would change.
     support: full
   diff_mode:
     description: Shows no diff.
@@ -171,6 +190,10 @@ candidates:
   returned: when view is rollback
   type: list
   elements: str
+marked:
+  description: V(failed). Whether the release was marked (one that served never is).
+  returned: when view is failed
+  type: bool
 """
 
 import hashlib
@@ -300,11 +323,45 @@ def rollback(module, host):
     return dict(target=target, candidates=candidates, live=host.live(), live_path=live_path)
 
 
+def _write(module, path, content, mode):
+    """Write ``content`` to ``path`` atomically, root's alone (or as ``mode``)."""
+    folder = os.path.dirname(path)
+    temporary = os.path.join(folder, "." + os.path.basename(path) + ".new")
+    with open(temporary, "w") as handle:
+        handle.write(content)
+    os.chmod(temporary, mode)
+    module.atomic_move(temporary, path)
+
+
+def record_served(module, host):
+    params = module.params
+    env_checksum = _checksum(params["env_file"]) if params["env_file"] and os.path.isfile(params["env_file"]) else ""
+    state = release_plan.served(host.state, params["release"], env_checksum, params["setup"], params["venv"])
+    changed = state != host.state
+    if changed and not module.check_mode:
+        _write(module, os.path.join(host.home, ".deploy", "state.json"), json.dumps(state, indent=4, sort_keys=True) + "\n", 0o600)
+    return dict(changed=changed, history=state["history"], venvs=state["venvs"], setup=state["setup"])
+
+
+def record_failed(module, host):
+    """A release that already served (the target of a switch back) is never
+    marked; nor the live one, nor one that is not there."""
+    name = module.params["release"]
+    path = os.path.join(host.releases_dir, name)
+    live = os.path.basename(host.live_path())
+    if not name or name == live or name in release_plan.history(host.state) or not os.path.isdir(path):
+        return dict(changed=False, marked=False)
+    if not module.check_mode:
+        record = dict(module.params["failure"], id=name)
+        _write(module, os.path.join(path, FAILED), json.dumps(record, indent=4, sort_keys=True) + "\n", 0o644)
+    return dict(changed=True, marked=True)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             home=dict(type="path", required=True),
-            view=dict(type="str", choices=["inspect", "prune", "rollback"], default="inspect"),
+            view=dict(type="str", choices=["inspect", "prune", "rollback", "served", "failed"], default="inspect"),
             shape=dict(type="dict", default={}),
             release_id=dict(type="str", default=""),
             timestamp=dict(type="str", default=""),
@@ -314,6 +371,9 @@ def main():
             release=dict(type="str", default=""),
             keep=dict(type="int", default=5),
             rollback_to=dict(type="str", default=""),
+            setup=dict(type="str", default=""),
+            venv=dict(type="path", default=""),
+            failure=dict(type="dict", default={}),
         ),
         supports_check_mode=True,
     )
@@ -322,7 +382,8 @@ def main():
         changed=False, history=release_plan.history(host.state), venvs=host.state.get("venvs", {}), setup=host.state.get("setup", "")
     )
     try:
-        result.update({"inspect": inspect, "prune": prune, "rollback": rollback}[module.params["view"]](module, host))
+        views = {"inspect": inspect, "prune": prune, "rollback": rollback, "served": record_served, "failed": record_failed}
+        result.update(views[module.params["view"]](module, host))
     except release_plan.PlanError as error:
         module.fail_json(msg=str(error), **result)
     module.exit_json(**result)

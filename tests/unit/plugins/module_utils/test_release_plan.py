@@ -147,3 +147,20 @@ def test_rollback_target(served, on_disk, failed, live, requested, target):
 def test_no_good_rollback_target_is_refused_naming_the_candidates(served, on_disk, failed, live, requested, message):
     with pytest.raises(plan.PlanError, match=message):
         plan.rollback_target(served, on_disk, failed, live, requested)
+
+
+@pytest.mark.parametrize(
+    "state, release, venv, history, venvs",
+    [
+        ({}, "r1", "/v/a", ["r1"], {"r1": "/v/a"}),
+        # A switch back to r1 does not reorder the history.
+        ({"release": "r2", "history": ["r1", "r2"], "venvs": {"r1": "/v/a", "r2": "/v/b"}}, "r1", "/v/a", ["r1", "r2"], {"r1": "/v/a", "r2": "/v/b"}),
+        # A restart of the live release without a known virtualenv keeps the record.
+        ({"release": "r1", "history": ["r1"], "venvs": {"r1": "/v/a"}}, "r1", "", ["r1"], {"r1": "/v/a"}),
+        # Releases that fell out of the history lose their virtualenv's record.
+        ({"release": "r2", "history": ["r1", "r2"], "venvs": {"r0": "/v/z", "r1": "/v/a"}}, "r3", "/v/c", ["r2", "r3"], {"r3": "/v/c"}),
+    ],
+)
+def test_served(state, release, venv, history, venvs):
+    recorded = plan.served(state, release, "sum", "setup", venv, size=2)
+    assert recorded == {"release": release, "env_checksum": "sum", "history": history, "setup": "setup", "venvs": venvs}

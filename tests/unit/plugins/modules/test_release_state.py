@@ -132,3 +132,46 @@ def test_rollback_skips_the_failed_release_and_reads_the_live_one(home):
 def test_rollback_without_a_live_release_is_refused(home):
     with pytest.raises(Failed, match="nothing to roll back"):
         release_state.rollback(FakeModule(home=str(home)), release_state.Host(str(home)))
+
+
+def test_served_records_the_release_and_its_environment_in_the_state_file(home):
+    release(home, "r1")
+    env = home / "blog.env"
+    env.write_text("A=1\n")
+    (home / ".deploy").mkdir()
+    module = FakeModule(home=str(home), view="served", release="r1", env_file=str(env), setup="s1", venv=str(home / "venvs/v1"))
+    module.atomic_move = os.rename
+    result = release_state.record_served(module, release_state.Host(str(home)))
+    state = json.loads((home / ".deploy" / "state.json").read_text())
+    assert result["changed"] is True
+    assert state == {
+        "release": "r1",
+        "env_checksum": release_state._checksum(str(env)),
+        "history": ["r1"],
+        "setup": "s1",
+        "venvs": {"r1": str(home / "venvs/v1")},
+    }
+    assert oct((home / ".deploy" / "state.json").stat().st_mode & 0o777) == "0o600"
+    # The same again changes nothing: the idempotent run stays unchanged.
+    assert release_state.record_served(module, release_state.Host(str(home)))["changed"] is False
+    # The inspection that follows sees nothing to restart for.
+    found = release_state.inspect(
+        FakeModule(home=str(home), env_file=str(env)), release_state.Host(str(home))
+    )
+    assert found["restart"] is True  # r1 is not live yet: nothing points current at it
+    go_live(home, "r1", state)
+    found = release_state.inspect(FakeModule(home=str(home), env_file=str(env)), release_state.Host(str(home)))
+    assert found["restart"] is False
+
+
+def test_a_failed_release_is_marked_but_never_one_that_served(home):
+    for name in ("r1", "r2", "r3"):
+        release(home, name)
+    go_live(home, "r2", {"release": "r2", "history": ["r1", "r2"]})
+    failure = {"host": "web1", "stage": "migrate", "cause": "boom"}
+    for name, marked in (("r3", True), ("r1", False), ("r2", False), ("gone", False)):
+        module = FakeModule(home=str(home), view="failed", release=name, failure=failure)
+        module.atomic_move = os.rename
+        assert release_state.record_failed(module, release_state.Host(str(home)))["marked"] is marked, name
+    assert json.loads((home / "releases" / "r3" / ".failed").read_text()) == dict(failure, id="r3")
+    assert not (home / "releases" / "r1" / ".failed").exists()
