@@ -61,6 +61,12 @@ def served(state, release, env_checksum, setup, venv, size=50):
     }
 
 
+def venv_name(requirements_checksum, packages, python):
+    """Releases with the same requirements, pinned packages and interpreter
+    share one virtualenv, named by a digest of the three."""
+    return fingerprint({"requirements": requirements_checksum, "packages": list(packages), "python": python})[:16]
+
+
 def needs_build(live, shape_fingerprint, force=False):
     """A new release is built when none serves, when the live one was built
     from something else, or when asked to."""

@@ -25,6 +25,8 @@ description:
     newest one that served before the live one, and never a failed one.
   - V(served) records that O(release) serves, in the state file that the
     other views read (history, environment file checksum, virtualenvs).
+  - V(venv) names the virtualenv for O(requirements), O(packages) and
+    O(python) below C(venvs/), and says whether a finished one is there.
   - V(failed) marks O(release) failed for inspection (C(.failed), with
     O(failure)), so it is never a rollback target nor kept.
   - The decisions are plain functions in C(module_utils/release_plan.py), with
@@ -37,7 +39,7 @@ options:
   view:
     description: What to do.
     type: str
-    choices: [inspect, prune, rollback, served, failed]
+    choices: [inspect, prune, rollback, served, failed, venv]
     default: inspect
   shape:
     description:
@@ -84,6 +86,19 @@ options:
     description: V(failed). What is written into the release's C(.failed) (host, stage, cause).
     type: dict
     default: {}
+  requirements:
+    description: V(venv). The release's requirements file on the host; empty for none.
+    type: path
+    default: ""
+  packages:
+    description: V(venv). Pinned packages added to every virtualenv.
+    type: list
+    elements: str
+    default: []
+  python:
+    description: V(venv). The interpreter virtualenvs are made from.
+    type: path
+    default: /usr/bin/python3
   keep:
     description: V(prune). How many releases that served are kept.
     type: int
@@ -193,6 +208,14 @@ candidates:
 marked:
   description: V(failed). Whether the release was marked (one that served never is).
   returned: when view is failed
+  type: bool
+venv:
+  description: V(venv). The virtualenv's folder.
+  returned: when view is venv
+  type: str
+venv_ready:
+  description: V(venv). Whether a finished virtualenv is there (C(.complete) written after its last install).
+  returned: when view is venv
   type: bool
 """
 
@@ -357,11 +380,21 @@ def record_failed(module, host):
     return dict(changed=True, marked=True)
 
 
+def venv(module, host):
+    params = module.params
+    rc, out, err = module.run_command([params["python"], "-c", "import sys; print(sys.version)"])
+    if rc != 0:
+        module.fail_json(msg="django_release_python %s does not run: %s" % (json.dumps(params["python"]), err.strip()))
+    checksum = _checksum(params["requirements"]) if params["requirements"] else ""
+    path = os.path.join(host.venvs_dir, release_plan.venv_name(checksum, params["packages"], out.strip()))
+    return dict(venv=path, venv_ready=os.path.exists(os.path.join(path, ".complete")))
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             home=dict(type="path", required=True),
-            view=dict(type="str", choices=["inspect", "prune", "rollback", "served", "failed"], default="inspect"),
+            view=dict(type="str", choices=["inspect", "prune", "rollback", "served", "failed", "venv"], default="inspect"),
             shape=dict(type="dict", default={}),
             release_id=dict(type="str", default=""),
             timestamp=dict(type="str", default=""),
@@ -374,6 +407,9 @@ def main():
             setup=dict(type="str", default=""),
             venv=dict(type="path", default=""),
             failure=dict(type="dict", default={}),
+            requirements=dict(type="path", default=""),
+            packages=dict(type="list", elements="str", default=[]),
+            python=dict(type="path", default="/usr/bin/python3"),
         ),
         supports_check_mode=True,
     )
@@ -382,7 +418,7 @@ def main():
         changed=False, history=release_plan.history(host.state), venvs=host.state.get("venvs", {}), setup=host.state.get("setup", "")
     )
     try:
-        views = {"inspect": inspect, "prune": prune, "rollback": rollback, "served": record_served, "failed": record_failed}
+        views = {"inspect": inspect, "prune": prune, "rollback": rollback, "served": record_served, "failed": record_failed, "venv": venv}
         result.update(views[module.params["view"]](module, host))
     except release_plan.PlanError as error:
         module.fail_json(msg=str(error), **result)

@@ -164,3 +164,11 @@ def test_no_good_rollback_target_is_refused_naming_the_candidates(served, on_dis
 def test_served(state, release, venv, history, venvs):
     recorded = plan.served(state, release, "sum", "setup", venv, size=2)
     assert recorded == {"release": release, "env_checksum": "sum", "history": history, "setup": "setup", "venvs": venvs}
+
+
+def test_releases_with_the_same_requirements_share_a_virtualenv():
+    name = plan.venv_name("sum", ["gunicorn==23.0.0"], "3.11.2")
+    assert name == plan.venv_name("sum", ("gunicorn==23.0.0",), "3.11.2")
+    assert len(name) == 16
+    for other in (("sum2", ["gunicorn==23.0.0"], "3.11.2"), ("sum", ["gunicorn==22.0.0"], "3.11.2"), ("sum", ["gunicorn==23.0.0"], "3.13.5")):
+        assert plan.venv_name(*other) != name

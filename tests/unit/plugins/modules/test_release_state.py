@@ -175,3 +175,24 @@ def test_a_failed_release_is_marked_but_never_one_that_served(home):
         assert release_state.record_failed(module, release_state.Host(str(home)))["marked"] is marked, name
     assert json.loads((home / "releases" / "r3" / ".failed").read_text()) == dict(failure, id="r3")
     assert not (home / "releases" / "r1" / ".failed").exists()
+
+
+def test_the_virtualenv_is_named_by_the_requirements_and_found_when_finished(home, tmp_path):
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("Django==5.2.8\n")
+
+    class Python(FakeModule):
+        def run_command(self, argv):
+            assert argv[1:] == ["-c", "import sys; print(sys.version)"]
+            return 0, "3.11.2 (main)\n", ""
+
+    module = Python(home=str(home), view="venv", requirements=str(requirements), packages=["gunicorn==23.0.0"], python="/usr/bin/python3")
+    first = release_state.venv(module, release_state.Host(str(home)))
+    assert first["venv"].startswith(str(home / "venvs") + "/")
+    assert first["venv_ready"] is False
+    os.makedirs(first["venv"])
+    assert release_state.venv(module, release_state.Host(str(home)))["venv_ready"] is False  # unfinished
+    open(os.path.join(first["venv"], ".complete"), "w").close()
+    assert release_state.venv(module, release_state.Host(str(home))) == dict(first, venv_ready=True)
+    requirements.write_text("Django==5.2.9\n")
+    assert release_state.venv(module, release_state.Host(str(home)))["venv"] != first["venv"]
