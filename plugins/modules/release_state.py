@@ -200,6 +200,10 @@ target:
   description: V(rollback). The release to serve again.
   returned: when view is rollback
   type: str
+target_record:
+  description: V(rollback). The target's record (C(.release.json)), its virtualenv among it.
+  returned: when view is rollback
+  type: dict
 candidates:
   description: V(rollback). Every release that could be served again.
   returned: when view is rollback
@@ -343,7 +347,8 @@ def rollback(module, host):
     target, candidates = release_plan.rollback_target(
         release_plan.history(host.state), host.releases(), host.failed(), os.path.basename(live_path), module.params["rollback_to"]
     )
-    return dict(target=target, candidates=candidates, live=host.live(), live_path=live_path)
+    record = _read_json(os.path.join(host.releases_dir, target, RECORD))
+    return dict(target=target, target_record=record, candidates=candidates, live=host.live(), live_path=live_path)
 
 
 def _write(module, path, content, mode):

@@ -127,6 +127,7 @@ def test_rollback_skips_the_failed_release_and_reads_the_live_one(home):
     assert result["target"] == "r2"
     assert result["candidates"] == ["r1", "r2"]
     assert result["live"]["id"] == "r4"
+    assert result["target_record"]["id"] == "r2"
 
 
 def test_rollback_without_a_live_release_is_refused(home):
