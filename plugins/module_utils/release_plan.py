@@ -20,6 +20,8 @@ import json
 import re
 
 RELEASE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# The two gunicorn instances that take turns serving releases.
+INSTANCES = ("blue", "green")
 
 
 class PlanError(ValueError):
@@ -73,10 +75,21 @@ def needs_build(live, shape_fingerprint, force=False):
     return bool(force) or live.get("fingerprint", "") != shape_fingerprint
 
 
+def instance_of(socket_target):
+    """The instance a socket link's target names: "blue" for "blue.sock" or
+    "/run/x/blue.sock"; empty for anything else."""
+    name = socket_target.rsplit("/", 1)[-1]
+    if not name.endswith(".sock"):
+        return ""
+    name = name[: -len(".sock")]
+    return name if name in INSTANCES else ""
+
+
 def needs_restart(state, live, env_checksum, service_active):
-    """The service restarts (rather than reloads) when its environment file
-    changed since the last deploy, when the live release is not the one the
-    last deploy left (someone switched by hand), or when it is not running."""
+    """The other instance starts even without a new release when the
+    environment file or the units changed since the last deploy, when the
+    live release is not the one the last deploy left (someone switched by
+    hand), or when the live instance is not running."""
     return (
         state.get("env_checksum", "") != env_checksum
         or state.get("release", "") != live.get("id", "")

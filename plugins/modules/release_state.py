@@ -18,7 +18,7 @@ description:
     follows.
   - V(inspect) reads the live release, the state file, the environment file's
     checksum and whether the service runs, and decides whether a new release
-    is built, its name, and whether the service restarts or only reloads.
+    is built, its name, and whether the idle gunicorn instance must start even without one.
   - V(prune) removes the releases and virtualenvs beyond the newest
     O(keep) that served, and every release that never served.
   - V(rollback) picks the release to serve again, O(rollback_to) or else the
@@ -61,12 +61,22 @@ options:
     default: false
   env_file:
     description:
-      - V(inspect) and V(served). The app's environment file; its checksum decides restarts. Empty for none.
+      - V(inspect) and V(served). The app's environment file; its checksum, with the units', decides restarts.
+        Empty for none.
     type: path
     default: ""
   service:
-    description: V(inspect). The app's systemd service (without C(.service)).
+    description:
+      - V(inspect) and V(served). The base name of the app's template units C(<service>@.service) and
+        C(<service>@.socket), whose instances C(blue) and C(green) take turns serving releases.
+      - The units' files count with O(env_file) in the checksum that decides restarts.
     type: str
+    default: ""
+  socket:
+    description:
+      - V(inspect). The link to the live instance's socket (C(blue.sock) or C(green.sock) beside it); it names the
+        live instance.
+    type: path
     default: ""
   release:
     description:
@@ -126,6 +136,7 @@ EXAMPLES = r"""
     timestamp: "{{ now(utc=true, fmt='%Y%m%dT%H%M%SZ') }}"
     env_file: /etc/blog/blog.env
     service: gunicorn-blog
+    socket: /run/gunicorn-blog/gunicorn.sock
   register: release
 
 - name: Keep the five newest releases that served
@@ -163,7 +174,7 @@ fingerprint:
   returned: when view is inspect
   type: str
 env_checksum:
-  description: V(inspect). SHA-256 of O(env_file); empty when there is none.
+  description: V(inspect). SHA-256 of O(env_file) and of the units of O(service); empty when there are none.
   returned: when view is inspect
   type: str
 build:
@@ -171,13 +182,19 @@ build:
   returned: when view is inspect
   type: bool
 restart:
-  description: V(inspect). Whether the service restarts rather than reloads.
+  description:
+    - V(inspect). Whether the other instance must start even without a new release (the environment or the units
+      changed, or the live instance does not run).
   returned: when view is inspect
   type: bool
 service_active:
-  description: V(inspect). Whether O(service) runs.
+  description: V(inspect). Whether the live instance runs.
   returned: when view is inspect
   type: bool
+instance:
+  description: V(inspect). The live instance, C(blue) or C(green), as O(socket) names it; empty when there is none.
+  returned: when view is inspect
+  type: str
 id:
   description: V(inspect). The new release's name when one is built, else the live one's.
   returned: when view is inspect
@@ -230,6 +247,8 @@ import shutil
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.deployment.django.plugins.module_utils import release_plan
+
+UNIT_DIR = "/etc/systemd/system"
 
 RECORD = ".release.json"
 FAILED = ".failed"
@@ -285,27 +304,48 @@ class Host(object):
         return sorted(os.path.join(self.venvs_dir, name) for name in os.listdir(self.venvs_dir))
 
 
-def service_active(module, service):
-    if not service:
-        return False
-    rc, out, _err = module.run_command(["systemctl", "show", "--property=ActiveState", "--value", service + ".service"])
+def service_active(module, unit):
+    rc, out, _err = module.run_command(["systemctl", "show", "--property=ActiveState", "--value", unit])
     return rc == 0 and out.strip() == "active"
+
+
+def live_instance(socket_link):
+    """The instance the socket link points at: "blue" for .../blue.sock."""
+    if not socket_link or not os.path.islink(socket_link):
+        return ""
+    return release_plan.instance_of(os.readlink(socket_link))
+
+
+def config_checksum(env_file, service):
+    """What a running instance read at its start: the environment file and
+    its units. A change needs the other instance started."""
+    paths = [env_file] if env_file and os.path.isfile(env_file) else []
+    if service:
+        for suffix in ("@.service", "@.socket"):
+            unit = os.path.join(UNIT_DIR, service + suffix)
+            if os.path.isfile(unit):
+                paths.append(unit)
+    if not paths:
+        return ""
+    if paths == [env_file]:
+        return _checksum(env_file)
+    return release_plan.fingerprint([_checksum(path) for path in paths])
 
 
 def inspect(module, host):
     params = module.params
-    env_checksum = ""
     if params["env_file"]:
         if not os.path.isfile(params["env_file"]):
             module.fail_json(
                 msg="django_release_env_file %s does not exist on the host: write it first (python_app role, python_app_env) "
                 'or set django_release_env_file to "".' % json.dumps(params["env_file"])
             )
-        env_checksum = _checksum(params["env_file"])
+    env_checksum = config_checksum(params["env_file"], params["service"])
     live = host.live()
     live_path = host.live_path()
     shape_fingerprint = release_plan.fingerprint(params["shape"])
-    active = service_active(module, params["service"])
+    instance = live_instance(params["socket"])
+    active = bool(params["service"] and instance) and service_active(module, "%s@%s.service" % (params["service"], instance))
     build = release_plan.needs_build(live, shape_fingerprint, params["force"])
     restart = release_plan.needs_restart(host.state, live, env_checksum, active)
     if build:
@@ -320,6 +360,7 @@ def inspect(module, host):
         build=build,
         restart=restart,
         service_active=active,
+        instance=instance,
         id=name,
         path=path,
         live=live,
@@ -363,7 +404,7 @@ def _write(module, path, content, mode):
 
 def record_served(module, host):
     params = module.params
-    env_checksum = _checksum(params["env_file"]) if params["env_file"] and os.path.isfile(params["env_file"]) else ""
+    env_checksum = config_checksum(params["env_file"], params["service"])
     state = release_plan.served(host.state, params["release"], env_checksum, params["setup"], params["venv"])
     changed = state != host.state
     if changed and not module.check_mode:
@@ -406,6 +447,7 @@ def main():
             force=dict(type="bool", default=False),
             env_file=dict(type="path", default=""),
             service=dict(type="str", default=""),
+            socket=dict(type="path", default=""),
             release=dict(type="str", default=""),
             keep=dict(type="int", default=5),
             rollback_to=dict(type="str", default=""),

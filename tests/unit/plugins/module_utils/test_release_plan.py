@@ -172,3 +172,17 @@ def test_releases_with_the_same_requirements_share_a_virtualenv():
     assert len(name) == 16
     for other in (("sum2", ["gunicorn==23.0.0"], "3.11.2"), ("sum", ["gunicorn==22.0.0"], "3.11.2"), ("sum", ["gunicorn==23.0.0"], "3.13.5")):
         assert plan.venv_name(*other) != name
+
+
+@pytest.mark.parametrize(
+    "target, instance",
+    [
+        ("blue.sock", "blue"),
+        ("/run/gunicorn-blog/green.sock", "green"),
+        ("gunicorn.sock", ""),
+        ("blue.socket", ""),
+        ("", ""),
+    ],
+)
+def test_the_socket_link_names_the_live_instance(target, instance):
+    assert plan.instance_of(target) == instance

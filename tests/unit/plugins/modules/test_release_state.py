@@ -26,11 +26,14 @@ class FakeModule:
             force=False,
             env_file="",
             service="gunicorn-blog",
+            socket="",
             release="",
             keep=5,
             rollback_to="",
         )
         self.params.update(params)
+        if self.params["home"] and not self.params["socket"]:
+            self.params["socket"] = os.path.join(self.params["home"], "gunicorn.sock")
 
     def fail_json(self, **kwargs):
         raise Failed(kwargs["msg"])
@@ -51,8 +54,9 @@ def release(home, name, record=None, failed=False, venv=None):
     return path
 
 
-def go_live(home, name, state):
+def go_live(home, name, state, instance="blue"):
     os.symlink(str(home / "releases" / name), str(home / "current"))
+    os.symlink(instance + ".sock", str(home / "gunicorn.sock"))
     (home / ".deploy").mkdir(exist_ok=True)
     (home / ".deploy" / "state.json").write_text(json.dumps(state))
 
@@ -197,3 +201,35 @@ def test_the_virtualenv_is_named_by_the_requirements_and_found_when_finished(hom
     assert release_state.venv(module, release_state.Host(str(home))) == dict(first, venv_ready=True)
     requirements.write_text("Django==5.2.9\n")
     assert release_state.venv(module, release_state.Host(str(home)))["venv"] != first["venv"]
+
+
+def test_inspect_names_the_live_instance_from_the_socket_link(home):
+    release(home, "r1")
+    go_live(home, "r1", {"release": "r1"}, instance="green")
+    module = FakeModule(home=str(home), shape={"source": "abc"})
+    found = release_state.inspect(module, release_state.Host(str(home)))
+    assert (found["instance"], found["service_active"]) == ("green", True)
+
+
+def test_a_live_instance_that_does_not_run_needs_the_other_one_started(home):
+    shape = {"source": "abc"}
+    release(home, "r1", {"fingerprint": release_plan.fingerprint(shape)})
+    go_live(home, "r1", {"release": "r1"})
+    module = FakeModule(home=str(home), shape=shape, active=False)
+    found = release_state.inspect(module, release_state.Host(str(home)))
+    assert (found["build"], found["restart"], found["instance"]) == (False, True, "blue")
+
+
+def test_a_changed_unit_counts_like_a_changed_environment_file(home, monkeypatch):
+    units = home / "units"
+    units.mkdir()
+    monkeypatch.setattr(release_state, "UNIT_DIR", str(units))
+    (units / "gunicorn-blog@.service").write_text("[Service]\nExecStart=gunicorn\n")
+    env = home / "blog.env"
+    env.write_text("A=1\n")
+    before = release_state.config_checksum(str(env), "gunicorn-blog")
+    assert before != release_state._checksum(str(env))
+    (units / "gunicorn-blog@.service").write_text("[Service]\nExecStart=gunicorn --workers 9\n")
+    assert release_state.config_checksum(str(env), "gunicorn-blog") != before
+    # Without units (the roles used without gunicorn's), the file alone.
+    assert release_state.config_checksum(str(env), "other") == release_state._checksum(str(env))
