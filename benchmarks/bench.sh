@@ -5,7 +5,8 @@
 #     idempotent re-run, a code-only release and a release with a migration
 #     (the release playbook), and a code-only release by the site playbook;
 #   - p99 latency and failed requests through nginx during a code-only
-#     release under a steady load;
+#     release under a steady load, for the example and for the example made
+#     to import for 8 s, with the gunicorn instances' memory peak;
 #   - served throughput inside the container (wrk, 16 connections, 10 s):
 #     nginx + gunicorn against `manage.py runserver` for the same page, and
 #     nginx against Django (runserver --insecure) for the same static file.
@@ -39,7 +40,7 @@ echo "bench: fresh demo container" >&2
 tools/demo.sh down "$image" "$name" "$port" >/dev/null
 tools/demo.sh start "$image" "$name" "$port"
 ansible-playbook -i "$inventory" molecule/resources/prepare.yml >/dev/null
-in_box sh -c 'apt-get install -y -qq wrk hey >/dev/null'
+in_box sh -c 'apt-get install -y -qq wrk hey procps >/dev/null'
 
 echo "bench: converge, re-run" >&2
 cold=$(seconds ansible-playbook -i "$inventory" playbooks/site.yml)
@@ -88,6 +89,39 @@ cp -r "$work/migration" "$work/site"
 sed -i 's/Benchmark release under load/Benchmark site release/' "$work/site/notes/templates/notes/index.html"
 site=$(seconds ansible-playbook -i "$inventory" playbooks/site.yml -e app_source_path="$work/site")
 
+echo "bench: a slow-starting app (8 s imports) released under load" >&2
+# The example with an import that takes 8 s, as real projects' can: the
+# first release makes it slow, the second is a code-only release of the
+# slow app, measured under the same steady load. Memory: the gunicorn
+# instances' slice sampled every 0.2 s (both sets of workers run between
+# the new instance's start and the end of the old one's drain).
+cp -r "$work/site" "$work/slow"
+printf '\nimport time\n\ntime.sleep(8)  # a slow import, paid at every start\n' >> "$work/slow/notes/views.py"
+ansible-playbook -i "$inventory" playbooks/release.yml -e app_source_path="$work/slow" >"$work/last.log" 2>&1 \
+    || { cat "$work/last.log" >&2; exit 1; }
+cp -r "$work/slow" "$work/slow2"
+sed -i 's/Benchmark site release/Benchmark slow release/' "$work/slow2/notes/templates/notes/index.html"
+slice="/sys/fs/cgroup$(in_box systemctl show --property=ControlGroup --value 'system-gunicorn\x2dnotes.slice')/memory.current"
+in_box sh -c "peak=0; while true; do m=\$(cat '$slice'); [ \$m -gt \$peak ] && peak=\$m && echo \$peak > /tmp/mem-peak; sleep 0.2; done >/dev/null 2>&1 &"
+sleep 1
+mem_before=$(in_box cat "$slice")
+in_box sh -c 'hey -z 600s -c 4 -q 25 -t 5 -host localhost http://127.0.0.1/ > /tmp/hey-slow.txt 2>&1 &'
+sleep 3
+slow=$(seconds ansible-playbook -i "$inventory" playbooks/release.yml -e app_source_path="$work/slow2")
+sleep 3
+in_box pkill -INT hey
+in_box pkill -f 'while true; do m='
+sleep 2
+mem_after=$(in_box cat "$slice")
+mem_peak=$(in_box cat /tmp/mem-peak)
+in_box cat /tmp/hey-slow.txt > "$work/hey-slow.txt"
+slow_p99=$(awk '$1 == "99%" {printf "%.0f ms", $3 * 1000}' "$work/hey-slow.txt")
+slow_slowest=$(awk '$1 == "Slowest:" {printf "%.0f ms", $2 * 1000}' "$work/hey-slow.txt")
+slow_answers=$(sed -n '/Status code distribution/,/^$/p' "$work/hey-slow.txt" | awk '/\[/ {printf "%s%s x %s", sep, $1, $2; sep = ", "}')
+slow_errors=$(sed -n '/Error distribution/,$p' "$work/hey-slow.txt" | awk '/\[/ {n += $1} END {print n + 0}')
+mib() { awk -v b="$1" 'BEGIN {printf "%.0f MiB", b / 1048576}'; }
+curl -fsS "http://localhost:${port}/" | grep -q "Benchmark slow release"
+
 echo "bench: throughput" >&2
 in_box systemd-run --quiet --unit=bench-runserver --uid=notes --gid=notes \
     --working-directory=/srv/notes/current -p EnvironmentFile=/etc/notes/notes.env \
@@ -117,14 +151,21 @@ $os, Linux $(uname -r); the app in one Debian 12 container with systemd
 |---|---|
 | full converge of the site on a fresh container (apt, PostgreSQL, pip, migrate, collectstatic, nginx) | $cold |
 | idempotent re-run of the site (changes nothing) | $idem |
-| code-only release (\`release.yml\`: build, probe, check, static linked, trial, switch, HUP, checks) | $code |
+| code-only release (\`release.yml\`: build, probe, check, static linked, new instance started and checked, switch, drain) | $code |
 | the same under a steady 100 requests/s through nginx | $loaded |
 | release with a migration (\`release.yml\`: as above, plus pg_dump and migrate) | $migration |
 | code-only release by the whole site playbook | $site |
+| code-only release of the example made to import for 8 s, under the same load | $slow |
 
 During the release under load (hey, 4 clients at 25 requests/s each, for
 the whole release and 3 s either side): p99 latency $p99, slowest $slowest;
 status codes: $answers; connection errors: $errors.
+
+During the release of the slow-starting app (the same load, a 5 s client
+timeout): p99 latency $slow_p99, slowest $slow_slowest; status codes:
+$slow_answers; connection errors: $slow_errors. Memory of the gunicorn
+instances (their systemd slice): $(mib "$mem_before") before, peak
+$(mib "$mem_peak") while both ran, $(mib "$mem_after") after.
 
 | served throughput (wrk, 16 connections, 10 s, inside the container) | requests/s | ratio |
 |---|---|---|

@@ -128,6 +128,27 @@ def releases_to_keep(on_disk, served, new_id, keep):
     return kept, removed
 
 
+def kept_static_files(manifests):
+    """The hashed static files that stay reachable after the releases that
+    linked them stopped serving: {relative path: release whose static root
+    holds it}, from each kept release's ``staticfiles.json`` paths,
+    newest release first. Only hashed names (a name the manifest maps to
+    another) count, never an unhashed one, and never a path that could
+    leave the folder."""
+    kept = {}
+    for release, paths in manifests:
+        for source, hashed in sorted(paths.items()):
+            if not isinstance(hashed, str) or hashed == source or not _plain_relative(hashed):
+                continue
+            kept.setdefault(hashed, release)
+    return kept
+
+
+def _plain_relative(path):
+    parts = path.split("/")
+    return bool(path) and not path.startswith("/") and "\\" not in path and all(part not in ("", ".", "..") for part in parts)
+
+
 def venvs_to_remove(venvs_on_disk, kept, venv_of):
     """The virtualenv folders no kept release uses. When a kept release's
     virtualenv is not known (a record older than that field), none goes."""

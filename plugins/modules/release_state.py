@@ -20,7 +20,13 @@ description:
     checksum and whether the service runs, and decides whether a new release
     is built, its name, and whether the idle gunicorn instance must start even without one.
   - V(prune) removes the releases and virtualenvs beyond the newest
-    O(keep) that served, and every release that never served.
+    O(keep) that served, and every release that never served, and makes
+    C(static-kept/) hold the hashed static files of the releases kept.
+  - V(static) adds the hashed static files of O(release), about to serve,
+    to C(static-kept/) (those of the releases kept stay), before any host
+    switches, so a page rendered by any kept release finds its assets on
+    every host. Hashed names only (from C(staticfiles.json)), never an
+    unhashed file that could stand in for the live one's.
   - V(rollback) picks the release to serve again, O(rollback_to) or else the
     newest one that served before the live one, and never a failed one.
   - V(served) records that O(release) serves, in the state file that the
@@ -39,7 +45,7 @@ options:
   view:
     description: What to do.
     type: str
-    choices: [inspect, prune, rollback, served, failed, venv]
+    choices: [inspect, prune, rollback, served, failed, static, venv]
     default: inspect
   shape:
     description:
@@ -81,6 +87,7 @@ options:
   release:
     description:
       - V(prune). The release now live, kept whatever its age.
+      - V(static). The release about to serve.
       - V(served) and V(failed). The release to record.
     type: str
     default: ""
@@ -110,7 +117,7 @@ options:
     type: path
     default: /usr/bin/python3
   keep:
-    description: V(prune). How many releases that served are kept.
+    description: V(prune) and V(static). How many releases that served are kept.
     type: int
     default: 5
   rollback_to:
@@ -204,8 +211,13 @@ path:
   returned: when view is inspect
   type: str
 kept:
-  description: V(prune). The releases kept.
-  returned: when view is prune
+  description: V(prune) and V(static). The releases kept.
+  returned: when view is prune or static
+  type: list
+  elements: str
+static_changes:
+  description: V(prune) and V(static). The files added to or removed from C(static-kept/), relative to it.
+  returned: when view is prune or static
   type: list
   elements: str
 removed:
@@ -249,6 +261,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.deployment.django.plugins.module_utils import release_plan
 
 UNIT_DIR = "/etc/systemd/system"
+# The hashed static files of the releases kept, for pages they rendered.
+STATIC_KEPT = "static-kept"
 
 RECORD = ".release.json"
 FAILED = ".failed"
@@ -378,7 +392,63 @@ def prune(module, host):
     if not module.check_mode:
         for path in paths:
             shutil.rmtree(path, ignore_errors=False)
-    return dict(changed=bool(paths), kept=kept, removed=paths)
+    static_changes = sync_kept_static(module, host, list(reversed(kept)))
+    return dict(changed=bool(paths) or bool(static_changes), kept=kept, removed=paths, static_changes=static_changes)
+
+
+def static(module, host):
+    """Before any host switches: the new release's hashed static files join
+    those of the releases kept, so a page either release rendered finds its
+    CSS and JavaScript on every host."""
+    params = module.params
+    kept, _removed = release_plan.releases_to_keep(host.releases(), release_plan.history(host.state), params["release"], params["keep"])
+    changes = sync_kept_static(module, host, list(reversed(kept)))
+    return dict(changed=bool(changes), kept=kept, static_changes=changes)
+
+
+def sync_kept_static(module, host, releases):
+    """Make <home>/static-kept hold exactly the hashed static files of
+    ``releases`` (newest first), hard-linked from their static roots (copied
+    across file systems). Returns the relative paths added and removed."""
+    manifests, roots = [], {}
+    for name in releases:
+        root = _read_json(os.path.join(host.releases_dir, name, RECORD)).get("settings", {}).get("static_root", "")
+        if not root:
+            continue
+        roots[name] = root
+        manifests.append((name, _read_json(os.path.join(root, "staticfiles.json")).get("paths", {})))
+    wanted = release_plan.kept_static_files(manifests)
+    folder = os.path.join(host.home, STATIC_KEPT)
+    present = set()
+    for parent, _dirs, files in os.walk(folder):
+        for name in files:
+            present.add(os.path.relpath(os.path.join(parent, name), folder))
+    added = sorted(path for path in wanted if path not in present and os.path.isfile(os.path.join(roots[wanted[path]], path)))
+    removed = sorted(path for path in present if path not in wanted)
+    if module.check_mode:
+        return added + removed
+    for path in added:
+        source, target = os.path.join(roots[wanted[path]], path), os.path.join(folder, path)
+        _make_dirs(os.path.dirname(target))
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copy2(source, target)
+            os.chmod(target, 0o644)
+    for path in removed:
+        os.unlink(os.path.join(folder, path))
+    for parent, dirs, files in os.walk(folder, topdown=False):
+        if parent != folder and not dirs and not files:
+            os.rmdir(parent)
+    return added + removed
+
+
+def _make_dirs(path):
+    """Folders readable by the web server, as the releases' are."""
+    if not os.path.isdir(path):
+        _make_dirs(os.path.dirname(path))
+        os.mkdir(path, 0o755)
+        os.chmod(path, 0o755)
 
 
 def rollback(module, host):
@@ -440,7 +510,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             home=dict(type="path", required=True),
-            view=dict(type="str", choices=["inspect", "prune", "rollback", "served", "failed", "venv"], default="inspect"),
+            view=dict(type="str", choices=["inspect", "prune", "rollback", "served", "failed", "static", "venv"], default="inspect"),
             shape=dict(type="dict", default={}),
             release_id=dict(type="str", default=""),
             timestamp=dict(type="str", default=""),
@@ -465,7 +535,15 @@ def main():
         changed=False, history=release_plan.history(host.state), venvs=host.state.get("venvs", {}), setup=host.state.get("setup", "")
     )
     try:
-        views = {"inspect": inspect, "prune": prune, "rollback": rollback, "served": record_served, "failed": record_failed, "venv": venv}
+        views = {
+            "inspect": inspect,
+            "prune": prune,
+            "rollback": rollback,
+            "served": record_served,
+            "failed": record_failed,
+            "static": static,
+            "venv": venv,
+        }
         result.update(views[module.params["view"]](module, host))
     except release_plan.PlanError as error:
         module.fail_json(msg=str(error), **result)

@@ -19,6 +19,7 @@ WEB_HOST = {
     "nginx_static_site_name": "notes",
     "nginx_static_server_names": ["www.example.com"],
     "nginx_static_static_root": "/srv/notes/current/staticfiles",
+    "nginx_static_static_kept_root": "/srv/notes/static-kept",
     "nginx_static_media_root": "/srv/notes/shared/media",
 }
 BALANCER = {
@@ -115,3 +116,17 @@ def test_without_tls_nothing_of_it(tmp_path):
     assert "ssl" not in site
     assert "Strict-Transport-Security" not in site
     assert "return 301" not in site
+
+
+def test_a_static_file_the_live_release_lacks_is_looked_for_among_the_kept_ones_only(tmp_path):
+    text = render(tmp_path, WEB_HOST).parent.joinpath("site.conf").read_text()
+    static = text[text.index("location /static/ {"):]
+    static = static[: static.index("}")]
+    assert "alias /srv/notes/current/staticfiles/;" in static
+    assert "error_page 404 = @django_notes_kept_static;" in static
+    kept = text[text.index("location @django_notes_kept_static {"):]
+    kept = kept[: kept.index("}")]
+    assert "rewrite ^/static/(.*)$ /$1 break;" in kept
+    assert "root /srv/notes/static-kept;" in kept
+    without = render(tmp_path, dict(WEB_HOST, nginx_static_static_kept_root="")).parent.joinpath("site.conf").read_text()
+    assert "kept_static" not in without

@@ -137,22 +137,50 @@ def test_pg_hba_admits_only_the_app_role_and_local_administration(host):
     assert encryption == "scram-sha-256"
 
 
+def live_unit(host):
+    """The gunicorn instance nginx's socket link points at."""
+    target = host.check_output("readlink /run/gunicorn-notes/gunicorn.sock")
+    assert target in ("blue.sock", "green.sock"), target
+    return "gunicorn-notes@%s.service" % target[: -len(".sock")]
+
+
 def test_gunicorn_runs_as_the_app_user_under_its_socket(host):
-    main_pid = host.check_output("systemctl show -p MainPID --value gunicorn-notes.service")
+    unit = live_unit(host)
+    main_pid = host.check_output("systemctl show -p MainPID --value %s" % unit)
     assert int(main_pid) > 0
-    users = host.check_output("ps -o user= --ppid %s --pid %s" % (main_pid, main_pid)).split()
+    # The master and its workers, by owner; no procps on the host.
+    pids = [main_pid] + host.check_output("cat /proc/%s/task/%s/children" % (main_pid, main_pid)).split()
+    users = [host.check_output("stat -c %%U /proc/%s" % pid) for pid in pids]
     assert len(users) >= 2
     assert set(users) == {APP}
-    assert host.service("gunicorn-notes.socket").is_running
-    sock = host.file("/run/gunicorn-notes/gunicorn.sock")
+    assert host.service(unit.replace(".service", ".socket")).is_running
+    link = host.file("/run/gunicorn-notes/gunicorn.sock")
+    assert link.is_symlink
+    sock = host.file("/run/gunicorn-notes/" + link.linked_to.split("/")[-1])
     assert sock.is_socket
     assert sock.group == "www-data"
     assert sock.mode == 0o660
 
 
+def test_only_the_live_instance_runs_and_starts_at_boot(host):
+    unit = live_unit(host)
+    instance = unit.split("@")[1].split(".")[0]
+    idle = "green" if instance == "blue" else "blue"
+    assert host.service(unit).is_running
+    assert host.service(unit).is_enabled
+    assert not host.service("gunicorn-notes@%s.service" % idle).is_running
+    assert not host.service("gunicorn-notes@%s.service" % idle).is_enabled
+    # A stopped instance leaves no socket a late connection could wake.
+    assert not host.file("/run/gunicorn-notes/%s.sock" % idle).exists
+    assert host.file("/srv/notes/%s" % instance).linked_to == host.file("/srv/notes/current").linked_to
+    # After a reboot (/run is empty) the link comes back, naming the live one.
+    tmpfiles = host.file("/etc/tmpfiles.d/gunicorn-notes.conf").content_string
+    assert "L+ /run/gunicorn-notes/gunicorn.sock - - - - %s.sock" % instance in tmpfiles
+
+
 def test_gunicorn_is_sandboxed(host):
     show = host.check_output(
-        "systemctl show gunicorn-notes.service -p ProtectSystem -p NoNewPrivileges -p PrivateTmp -p User"
+        "systemctl show %s -p ProtectSystem -p NoNewPrivileges -p PrivateTmp -p User" % live_unit(host)
     )
     props = dict(line.split("=", 1) for line in show.splitlines())
     assert props == {"ProtectSystem": "strict", "NoNewPrivileges": "yes", "PrivateTmp": "yes", "User": APP}
@@ -160,8 +188,9 @@ def test_gunicorn_is_sandboxed(host):
 
 def test_systemd_rates_the_gunicorn_unit_well_sandboxed(host):
     # systemd's own yardstick, not ours: 0 is locked down, 10 is exposed.
-    out = host.check_output("systemd-analyze security --offline=true --no-pager /etc/systemd/system/gunicorn-notes.service")
-    exposure = float(re.search(r"Overall exposure level for gunicorn-notes.service: ([0-9.]+)", out).group(1))
+    unit = live_unit(host)
+    out = host.check_output("systemd-analyze security --no-pager %s" % unit)
+    exposure = float(re.search(r"Overall exposure level for %s: ([0-9.]+)" % re.escape(unit), out).group(1))
     assert exposure <= 2.0, out
 
 
@@ -227,7 +256,7 @@ def test_the_broken_release_failed_and_left_the_live_one_serving(host):
 def test_every_gunicorn_worker_serves_the_current_release(host):
     out = host.check_output(
         "python3 /usr/local/lib/deployment-django/serving.py "
-        "$(systemctl show -p MainPID --value gunicorn-notes.service) %s/current 5" % HOME
+        "$(systemctl show -p MainPID --value %s) %s/current 5 --user %s" % (live_unit(host), HOME, APP)
     )
     assert json.loads(out)["ok"] is True
 
@@ -250,3 +279,29 @@ def test_no_secret_appears_in_a_very_verbose_run(host):
     assert "ESTABLISH" in log  # it really ran with -vvv
     for secret in secrets:
         assert secret not in log
+
+
+def maintenance(host, state):
+    seen = dict(line.split() for line in host.file("%s/maintenance-%s.txt" % (MARKERS, state)).content_string.splitlines())
+    return seen, host.file("%s/maintenance-%s.answer" % (MARKERS, state)).content_string
+
+
+def test_maintenance_on_answers_503_with_the_page_to_visitors_only(host):
+    seen, answer = maintenance(host, "on")
+    assert seen == {"visitor": "503", "allowed": "200", "static": "200"}
+    head, body = answer.split("\r\n\r\n", 1)
+    assert head.startswith("HTTP/1.1 503")
+    assert "\r\nRetry-After: 600" in head
+    assert "Down for maintenance" in body
+
+
+def test_maintenance_off_serves_everyone_again(host):
+    seen, answer = maintenance(host, "off")
+    assert seen == {"visitor": "200", "allowed": "200", "static": "200"}
+    assert answer.startswith("HTTP/1.1 200")
+
+
+@pytest.mark.parametrize("state", ["on", "off"])
+def test_switching_maintenance_twice_changes_nothing_the_second_time(host, state):
+    log = host.file("%s/maintenance-%s-again.log" % (MARKERS, state)).content_string
+    assert re.search(r"django-default\s+: ok=\d+\s+changed=0\s+unreachable=0\s+failed=0", log), log[-2000:]

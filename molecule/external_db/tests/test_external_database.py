@@ -21,5 +21,5 @@ def test_the_app_connects_over_tls(host):
 
 
 def test_the_collection_did_not_manage_this_server(host):
-    assert not host.file("/etc/systemd/system/gunicorn-notes.service").exists
+    assert not host.file("/etc/systemd/system/gunicorn-notes@.service").exists
     assert "the application role" not in host.file("/etc/postgresql/15/main/pg_hba.conf").content_string

@@ -36,9 +36,11 @@ def test_every_role_found_the_journal_by_its_name_alone(host):
     # One account, one home, one environment file, one unit, one socket.
     assert host.user("journal").exists
     assert host.file("/etc/journal/journal.env").group == "journal"
-    service = host.service("gunicorn-journal")
-    assert service.is_running
-    assert host.socket("unix:///run/gunicorn-journal/gunicorn.sock").is_listening
+    link = host.file("/run/gunicorn-journal/gunicorn.sock")
+    assert link.is_symlink
+    instance = link.linked_to.rsplit("/", 1)[1][: -len(".sock")]
+    assert host.service("gunicorn-journal@%s" % instance).is_running
+    assert host.socket("unix:///run/gunicorn-journal/%s.sock" % instance).is_listening
     assert host.file("/srv/journal/current").is_symlink
     # No nginx site of the collection's for it: the operator's own serves it.
     assert not host.file("/etc/nginx/sites-available/journal.conf").exists
@@ -47,7 +49,8 @@ def test_every_role_found_the_journal_by_its_name_alone(host):
 
 
 def test_the_journals_workers_run_its_code_with_its_settings(host):
-    master = host.check_output("systemctl show -p MainPID --value gunicorn-journal")
+    instance = host.file("/run/gunicorn-journal/gunicorn.sock").linked_to.rsplit("/", 1)[1][: -len(".sock")]
+    master = host.check_output("systemctl show -p MainPID --value gunicorn-journal@%s" % instance)
     workers = host.check_output("cat /proc/%s/task/%s/children" % (master, master)).split()
     assert workers
     for pid in [master] + workers:

@@ -72,7 +72,7 @@ def test_a_bad_release_never_took_traffic(host, case):
         ("broken-settings", ["django_release_settings_module", "these settings cannot import"]),
         ("failing-migration", ["manage.py migrate", "this migration fails on purpose", "backed up first"]),
         ("bad-requirement", ["installing the requirements", "deployment-django-no-such-package"]),
-        ("answers-500", ["trial socket", "answered 500", "django_release_healthcheck_status"]),
+        ("answers-500", ["own socket", "answered 500", "django_release_healthcheck_status", "still serves"]),
         ("database-down", ["unapplied migrations", "still serves"]),
     ],
 )

@@ -186,3 +186,16 @@ def test_releases_with_the_same_requirements_share_a_virtualenv():
 )
 def test_the_socket_link_names_the_live_instance(target, instance):
     assert plan.instance_of(target) == instance
+
+
+def test_kept_static_files_are_the_hashed_names_newest_release_first():
+    manifests = [
+        ("r3", {"site.css": "site.333.css", "app.js": "app.111.js", "robots.txt": "robots.txt"}),
+        ("r2", {"site.css": "site.222.css", "app.js": "app.111.js"}),
+    ]
+    assert plan.kept_static_files(manifests) == {"site.333.css": "r3", "app.111.js": "r3", "site.222.css": "r2"}
+
+
+@pytest.mark.parametrize("hashed", ["../../etc/passwd.1.css", "/etc/x.1.css", "a//b.1.css", "./a.1.css", "a\\b.1.css", "", None])
+def test_kept_static_files_never_names_a_path_that_leaves_the_folder(hashed):
+    assert plan.kept_static_files([("r1", {"a.css": hashed})]) == {}

@@ -233,3 +233,42 @@ def test_a_changed_unit_counts_like_a_changed_environment_file(home, monkeypatch
     assert release_state.config_checksum(str(env), "gunicorn-blog") != before
     # Without units (the roles used without gunicorn's), the file alone.
     assert release_state.config_checksum(str(env), "other") == release_state._checksum(str(env))
+
+
+def static_release(home, name, files):
+    root = release(home, name, {"settings": {"static_root": str(home / "releases" / name / "static")}}) / "static"
+    for path, content in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(content)
+    manifest = {"paths": {path.replace(".%s" % name, ""): path for path in files}, "version": "1.1"}
+    (root / "staticfiles.json").write_text(json.dumps(manifest))
+
+
+def test_static_keeps_the_hashed_files_of_the_kept_releases_and_the_new_one(home):
+    static_release(home, "r1", {"css/site.r1.css": "one"})
+    static_release(home, "r2", {"css/site.r2.css": "two"})
+    static_release(home, "r3", {"css/site.r3.css": "three"})
+    go_live(home, "r2", {"release": "r2", "history": ["r1", "r2"]})
+    module = FakeModule(home=str(home), view="static", release="r3", keep=2)
+    found = release_state.static(module, release_state.Host(str(home)))
+    kept = home / "static-kept"
+    # keep 2: r2 (live) and r3 (about to serve); r1 is dropped.
+    assert sorted(found["static_changes"]) == ["css/site.r2.css", "css/site.r3.css"]
+    assert (kept / "css/site.r2.css").read_text() == "two"
+    assert os.path.samefile(str(kept / "css/site.r3.css"), str(home / "releases/r3/static/css/site.r3.css"))
+    assert not (kept / "css/site.r1.css").exists()
+    # The unhashed manifest and names never go there.
+    assert not (kept / "staticfiles.json").exists()
+    again = release_state.static(module, release_state.Host(str(home)))
+    assert again["changed"] is False
+
+
+def test_prune_drops_the_static_files_of_the_releases_it_removes(home):
+    for name in ("r1", "r2", "r3"):
+        static_release(home, name, {"site.%s.css" % name: name})
+    go_live(home, "r3", {"release": "r3", "history": ["r1", "r2", "r3"]})
+    release_state.static(FakeModule(home=str(home), view="static", release="r3", keep=3), release_state.Host(str(home)))
+    assert sorted(os.listdir(str(home / "static-kept"))) == ["site.r1.css", "site.r2.css", "site.r3.css"]
+    found = release_state.prune(FakeModule(home=str(home), view="prune", release="r3", keep=2), release_state.Host(str(home)))
+    assert found["static_changes"] == ["site.r1.css"]
+    assert sorted(os.listdir(str(home / "static-kept"))) == ["site.r2.css", "site.r3.css"]

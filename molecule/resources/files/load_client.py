@@ -2,11 +2,12 @@
 record every answer: start time, duration, status and which release
 answered. A connection error or a timeout is recorded with status 0.
 
-    load_client.py URL OUTPUT [CLIENTS]
+    load_client.py URL OUTPUT [CLIENTS [TIMEOUT_SECONDS]]
 
 Each line of OUTPUT: "<start epoch s> <duration s> <status> <release>".
-The release comes from a body that is only the release id (/release/), or
-from the page's data-release attribute.
+The release comes from a body that is only the release id (/release/),
+from the page's data-release attribute, or else from the first stylesheet
+it links (a hashed name names the build of the release that rendered it).
 """
 
 import http.client
@@ -18,24 +19,25 @@ import time
 from urllib.parse import urlsplit
 
 RELEASE = re.compile(rb'data-release="([^"]*)"')
+STYLESHEET = re.compile(rb'<link rel="stylesheet" href="([^"]*)"')
 stopping = threading.Event()
 
 
 def release_of(body):
-    found = RELEASE.search(body)
+    found = RELEASE.search(body) or STYLESHEET.search(body)
     if found:
         return found.group(1).decode()
     text = body.strip().decode("utf-8", "replace")
     return text if text and "\n" not in text and len(text) < 100 else "-"
 
 
-def client(url, lines, lock):
+def client(url, lines, lock, timeout):
     parts = urlsplit(url)
     while not stopping.is_set():
         started = time.time()
         status, release = 0, "-"
         try:
-            connection = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=10)
+            connection = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
             connection.request("GET", parts.path or "/", headers={"Host": "localhost"})
             response = connection.getresponse()
             body = response.read()
@@ -48,10 +50,10 @@ def client(url, lines, lock):
             lines.append("%.6f %.6f %d %s\n" % (started, time.time() - started, status, release))
 
 
-def main(url, output, clients=2):
+def main(url, output, clients=2, timeout=10.0):
     lines, lock = [], threading.Lock()
     signal.signal(signal.SIGTERM, lambda *args: stopping.set())
-    threads = [threading.Thread(target=client, args=(url, lines, lock)) for number in range(clients)]
+    threads = [threading.Thread(target=client, args=(url, lines, lock, timeout)) for number in range(clients)]
     for thread in threads:
         thread.start()
     with open(output, "w") as handle:
@@ -67,4 +69,9 @@ def main(url, output, clients=2):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 2)
+    main(
+        sys.argv[1],
+        sys.argv[2],
+        int(sys.argv[3]) if len(sys.argv) > 3 else 2,
+        float(sys.argv[4]) if len(sys.argv) > 4 else 10.0,
+    )
