@@ -125,7 +125,7 @@ def test_the_app_name_said_once_names_every_role_and_one_layout(tmp_path):
     assert {values[name] for name in NAMES} == {"blog"}
     assert values["gunicorn_wsgi_app"] == values["django_release_wsgi_app"] == "blog.wsgi:application"
     assert values["python_app_home"] == values["django_release_home"] == "/srv/blog"
-    assert values["gunicorn_chdir"] == "/srv/blog/current"
+    assert values["gunicorn_chdir"] == "/srv/blog/%i"
     assert values["gunicorn_read_write_paths"] == ["/srv/blog/shared"]
     assert {values[name] for name in ("python_app_env_file", "gunicorn_env_file", "django_release_env_file")} == {"/etc/blog/blog.env"}
     assert values["gunicorn_service_name"] == values["django_release_service"] == "gunicorn-blog"
@@ -138,7 +138,7 @@ def test_a_moved_home_or_renamed_service_is_said_once_for_every_role(tmp_path):
     moved = {"app_home": "/opt/blog", "app_service_name": "blog-web", "app_env_file": "/etc/blog.env"}
     values = show(tmp_path, moved, LAYOUT, roles=True)
     assert values["python_app_home"] == values["django_release_home"] == "/opt/blog"
-    assert values["gunicorn_chdir"] == "/opt/blog/current"
+    assert values["gunicorn_chdir"] == "/opt/blog/%i"
     assert values["gunicorn_read_write_paths"] == ["/opt/blog/shared"]
     assert {values[name] for name in ("python_app_env_file", "gunicorn_env_file", "django_release_env_file")} == {"/etc/blog.env"}
     assert values["gunicorn_service_name"] == values["django_release_service"] == "blog-web"

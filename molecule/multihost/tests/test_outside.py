@@ -70,6 +70,14 @@ def test_the_rolling_release_under_load_lost_no_request(host):
     assert set(codes) == {"200"}, codes
 
 
+def test_every_stylesheet_a_page_linked_during_the_rollout_answered(host):
+    lines = [line.split(" ") for line in host.file("/var/lib/load-assets").content_string.splitlines() if line]
+    codes = collections.Counter(code for code, css in lines)
+    assert set(codes) == {"200"}, [line for line in lines if line[0] != "200"][:10]
+    # Release one's stylesheet and release two's: the rollout changed it.
+    assert len(set(css for code, css in lines)) == 2, set(css for code, css in lines)
+
+
 def test_the_database_refuses_the_outsider(host):
     attempt = host.run(
         "PGCONNECT_TIMEOUT=5 psql 'host=db dbname=notes user=notes password=wrong sslmode=require' -c 'select 1'"
