@@ -4,9 +4,8 @@
                [--user USER] [--settings MODULE] [--socket PATH --host HOST]
     serving.py --unit-settings UNIT MODULE
 
-Run as root. gunicorn replaces its workers gracefully after a reload: old
-workers finish their requests first. Waits until every worker serves the
-release `current` points to, then checks what they run:
+Run as root. Waits until every worker serves the release CURRENT_LINK
+points to, then checks what they run:
 
 - the release: each worker's working directory names it (read as USER, the
   app's own account, since root in a container without CAP_SYS_PTRACE may
@@ -178,6 +177,48 @@ def check_unit_settings(unit, expected):
     ]
 
 
+WARMED = re.compile(r"deployment-django warmup: worker (\d+) answered (\S*) (.*) in ")
+
+
+def warmed(journal_text):
+    """{worker pid: its warm-up's status line} from the unit's journal."""
+    return {int(found.group(1)): found.group(3) for found in WARMED.finditer(journal_text)}
+
+
+def wait_until_warm(unit, main_pid, timeout):
+    """With the gunicorn role's warm-up hook on (DEPLOYMENT_DJANGO_WARMUP_PATH
+    in the unit's environment), wait until every worker logged its warm-up:
+    each has then imported the project's URLconf and views and accepts
+    requests. Report entries and errors."""
+    shown = subprocess.run(
+        ["systemctl", "show", "--property=Environment", unit],
+        stdout=subprocess.PIPE,
+        universal_newlines=True,
+        check=True,
+    ).stdout
+    path = unit_settings(shown, "DEPLOYMENT_DJANGO_WARMUP_PATH")
+    if not path:
+        return {}, []
+    deadline = time.monotonic() + timeout
+    while True:
+        pids = [pid for pid, start in workers_of(main_pid)]
+        journal = subprocess.run(
+            ["journalctl", "--no-pager", "--output=cat", "--unit=" + unit, "--boot", "--lines=2000"],
+            stdout=subprocess.PIPE,
+            universal_newlines=True,
+            check=False,
+        ).stdout
+        done = warmed(journal)
+        cold = [pid for pid in pids if pid not in done]
+        if (pids and not cold) or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    report = {"warmup": path, "warm": sorted(done.get(pid, "") for pid in pids if pid in done)}
+    if cold or not pids:
+        return report, ["%d of %d worker(s) of %s did not finish warming up on %s within %d s" % (len(cold), len(pids), unit, path, timeout)]
+    return report, []
+
+
 def become(user):
     """Drop root for the app's account (its groups only)."""
     account = pwd.getpwnam(user)
@@ -271,6 +312,10 @@ def main(argv):
     report, errors = as_user(
         options.get("--user"), check_processes, main_pid, unit, current_link, timeout, options.get("--settings")
     )
+    if not unit.isdigit() and not errors:
+        warm_report, warm_errors = wait_until_warm(unit, main_pid, timeout)
+        report.update(warm_report)
+        errors.extend(warm_errors)
     if "--socket" in options:
         # As root (the socket is open to nginx's group, not to the app's),
         # once every worker runs the release (or the wait gave up).

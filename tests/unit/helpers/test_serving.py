@@ -139,3 +139,12 @@ def test_the_settings_a_unit_will_run(tmp_path, environment, file_text, expected
 def test_a_missing_environment_file_is_not_a_value(tmp_path):
     shown = "Environment=DJANGO_SETTINGS_MODULE=a\nEnvironmentFiles=%s (ignore_errors=yes)\n" % (tmp_path / "none")
     assert serving.unit_settings(shown) == "a"
+
+
+def test_the_warm_up_lines_name_each_worker_and_its_answer():
+    journal = (
+        "[INFO] Booting worker with pid: 41\n"
+        "deployment-django warmup: worker 41 answered /accounts/login/ 200 OK in 8.1 s\n"
+        "deployment-django warmup: worker 42 answered / failed: RuntimeError: no in 0.2 s\n"
+    )
+    assert serving.warmed(journal) == {41: "200 OK", 42: "failed: RuntimeError: no"}
