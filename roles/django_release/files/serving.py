@@ -158,13 +158,15 @@ def unit_settings(shown, name="DJANGO_SETTINGS_MODULE"):
     return value
 
 
-def check_unit_settings(unit, expected):
-    shown = subprocess.run(
-        ["systemctl", "show", "--property=LoadState,Environment,EnvironmentFiles", unit],
-        stdout=subprocess.PIPE,
-        universal_newlines=True,
-        check=True,
+def systemctl_show(unit, properties):
+    """`systemctl show` of ``properties`` (comma-separated) for ``unit``."""
+    return subprocess.run(
+        ["systemctl", "show", "--property=" + properties, unit], stdout=subprocess.PIPE, universal_newlines=True, check=True
     ).stdout
+
+
+def check_unit_settings(unit, expected):
+    shown = systemctl_show(unit, "LoadState,Environment,EnvironmentFiles")
     if "LoadState=not-found" in shown:
         return {"ok": True, "unit": "not installed"}, []
     value = unit_settings(shown)
@@ -190,13 +192,7 @@ def wait_until_warm(unit, main_pid, timeout):
     in the unit's environment), wait until every worker logged its warm-up:
     each has then imported the project's URLconf and views and accepts
     requests. Report entries and errors."""
-    shown = subprocess.run(
-        ["systemctl", "show", "--property=Environment", unit],
-        stdout=subprocess.PIPE,
-        universal_newlines=True,
-        check=True,
-    ).stdout
-    path = unit_settings(shown, "DEPLOYMENT_DJANGO_WARMUP_PATH")
+    path = unit_settings(systemctl_show(unit, "Environment,EnvironmentFiles"), "DEPLOYMENT_DJANGO_WARMUP_PATH")
     if not path:
         return {}, []
     deadline = time.monotonic() + timeout
