@@ -288,7 +288,7 @@ def maintenance(host, state):
 
 def test_maintenance_on_answers_503_with_the_page_to_visitors_only(host):
     seen, answer = maintenance(host, "on")
-    assert seen == {"visitor": "503", "allowed": "200", "static": "200"}
+    assert seen == {"visitor": "503", "allowed": "200", "other": "503", "host": "200", "static": "200"}
     head, body = answer.split("\r\n\r\n", 1)
     assert head.startswith("HTTP/1.1 503")
     assert "\r\nRetry-After: 600" in head
@@ -297,7 +297,7 @@ def test_maintenance_on_answers_503_with_the_page_to_visitors_only(host):
 
 def test_maintenance_off_serves_everyone_again(host):
     seen, answer = maintenance(host, "off")
-    assert seen == {"visitor": "200", "allowed": "200", "static": "200"}
+    assert seen == {"visitor": "200", "allowed": "200", "other": "200", "host": "200", "static": "200"}
     assert answer.startswith("HTTP/1.1 200")
 
 

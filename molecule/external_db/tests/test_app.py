@@ -40,3 +40,23 @@ def test_media_outside_the_releases_is_made_for_the_app_and_served(host):
     out = host.check_output("curl -sS --max-time 10 -w '\\n%{http_code}' http://localhost/media/2026/11/x.txt")
     body, status = out.rsplit("\n", 1)
     assert (status, body.strip()) == ("200", "outside")
+
+
+def test_a_migration_deployed_with_maintenance_held_showed_the_maintenance_page_then_the_site(host):
+    codes = host.file("/var/lib/visitor.log").content_string.split()
+    # The site, then the maintenance page while the database changed and
+    # every web host switched, then the site again; nothing else.
+    assert set(codes) == {"200", "503"}, codes
+    first, last = codes.index("503"), len(codes) - 1 - codes[::-1].index("503")
+    assert set(codes[:first]) == {"200"} and set(codes[last + 1 :]) == {"200"}
+    assert set(codes[first : last + 1]) == {"503"}, codes
+    log = host.file("/var/lib/migration-release.log").content_string
+    assert "Switch maintenance on for the migration" in log
+    assert "Switch maintenance off" in log
+    assert "failed=0" in log
+
+
+def test_after_maintenance_the_site_answers_and_maintenance_is_off(host):
+    out = host.check_output("curl -sS --max-time 10 -w '\\n%{http_code}' http://localhost/")
+    assert out.rsplit("\n", 1)[1] == "200"
+    assert host.file("/etc/nginx/maintenance/notes/state.conf").contains("default 0;")
