@@ -92,19 +92,28 @@ site=$(seconds ansible-playbook -i "$inventory" playbooks/site.yml -e app_source
 echo "bench: a slow-starting app (8 s imports) released under load" >&2
 # The example with an import that takes 8 s, as real projects' can: the
 # first release makes it slow, the second is a code-only release of the
-# slow app, measured under the same steady load. Memory: the gunicorn
-# instances' slice sampled every 0.2 s (both sets of workers run between
-# the new instance's start and the end of the old one's drain).
+# slow app, measured under the same steady load. Memory: the resident
+# memory of the gunicorn instances' processes sampled every 0.2 s (both sets
+# of workers run between the new instance's start and the end of the old
+# one's drain).
 cp -r "$work/site" "$work/slow"
 printf '\nimport time\n\ntime.sleep(8)  # a slow import, paid at every start\n' >> "$work/slow/notes/views.py"
 ansible-playbook -i "$inventory" playbooks/release.yml -e app_source_path="$work/slow" >"$work/last.log" 2>&1 \
     || { cat "$work/last.log" >&2; exit 1; }
 cp -r "$work/slow" "$work/slow2"
 sed -i 's/Benchmark site release/Benchmark slow release/' "$work/slow2/notes/templates/notes/index.html"
-slice="/sys/fs/cgroup$(in_box systemctl show --property=ControlGroup --value 'system-gunicorn\x2dnotes.slice')/memory.current"
-in_box sh -c "peak=0; while true; do m=\$(cat '$slice'); [ \$m -gt \$peak ] && peak=\$m && echo \$peak > /tmp/mem-peak; sleep 0.2; done >/dev/null 2>&1 &"
+# Resident memory of every process in the instances' slice (cgroup v1 or v2).
+docker exec -i "$name" sh -c 'cat > /tmp/rss.sh' <<'SH'
+#!/bin/sh
+cg=$(systemctl show --property=ControlGroup --value 'system-gunicorn\x2dnotes.slice')
+base=/sys/fs/cgroup; [ -d /sys/fs/cgroup/systemd ] && base=/sys/fs/cgroup/systemd
+find "$base$cg" -name cgroup.procs -exec cat {} + 2>/dev/null | while read -r pid; do
+    awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null
+done | awk '{kb += $1} END {print kb * 1024}'
+SH
+in_box sh -c "peak=0; while true; do m=\$(sh /tmp/rss.sh); [ \$m -gt \$peak ] && peak=\$m && echo \$peak > /tmp/mem-peak; sleep 0.2; done >/dev/null 2>&1 &"
 sleep 1
-mem_before=$(in_box cat "$slice")
+mem_before=$(in_box sh /tmp/rss.sh)
 in_box sh -c 'hey -z 600s -c 4 -q 25 -t 5 -host localhost http://127.0.0.1/ > /tmp/hey-slow.txt 2>&1 &'
 sleep 3
 slow=$(seconds ansible-playbook -i "$inventory" playbooks/release.yml -e app_source_path="$work/slow2")
@@ -112,7 +121,7 @@ sleep 3
 in_box pkill -INT hey
 in_box pkill -f 'while true; do m='
 sleep 2
-mem_after=$(in_box cat "$slice")
+mem_after=$(in_box sh /tmp/rss.sh)
 mem_peak=$(in_box cat /tmp/mem-peak)
 in_box cat /tmp/hey-slow.txt > "$work/hey-slow.txt"
 slow_p99=$(awk '$1 == "99%" {printf "%.0f ms", $3 * 1000}' "$work/hey-slow.txt")
@@ -163,9 +172,9 @@ status codes: $answers; connection errors: $errors.
 
 During the release of the slow-starting app (the same load, a 5 s client
 timeout): p99 latency $slow_p99, slowest $slow_slowest; status codes:
-$slow_answers; connection errors: $slow_errors. Memory of the gunicorn
-instances (their systemd slice): $(mib "$mem_before") before, peak
-$(mib "$mem_peak") while both ran, $(mib "$mem_after") after.
+$slow_answers; connection errors: $slow_errors. Resident memory of the
+gunicorn instances (every process of their systemd slice): $(mib "$mem_before")
+before, peak $(mib "$mem_peak") while both ran, $(mib "$mem_after") after.
 
 | served throughput (wrk, 16 connections, 10 s, inside the container) | requests/s | ratio |
 |---|---|---|
