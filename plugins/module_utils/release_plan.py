@@ -85,6 +85,11 @@ def instance_of(socket_target):
     return name if name in INSTANCES else ""
 
 
+def next_instance(live_instance):
+    """The instance a release starts on: the one that is not live."""
+    return INSTANCES[1] if live_instance == INSTANCES[0] else INSTANCES[0]
+
+
 def needs_restart(state, live, env_checksum, service_active):
     """The other instance starts even without a new release when the
     environment file or the units changed since the last deploy, when the

@@ -80,8 +80,8 @@ options:
     default: ""
   socket:
     description:
-      - V(inspect). The link to the live instance's socket (C(blue.sock) or C(green.sock) beside it); it names the
-        live instance.
+      - V(inspect) and V(rollback). The link to the live instance's socket (C(blue.sock) or C(green.sock) beside
+        it); it names the live instance and so the one a release starts on.
     type: path
     default: ""
   release:
@@ -199,8 +199,12 @@ service_active:
   returned: when view is inspect
   type: bool
 instance:
-  description: V(inspect). The live instance, C(blue) or C(green), as O(socket) names it; empty when there is none.
-  returned: when view is inspect
+  description: V(inspect) and V(rollback). The live instance, C(blue) or C(green), as O(socket) names it; empty when there is none.
+  returned: when view is inspect or rollback
+  type: str
+next_instance:
+  description: V(inspect) and V(rollback). The idle instance, which the release (or the switch back) starts on.
+  returned: when view is inspect or rollback
   type: str
 id:
   description: V(inspect). The new release's name when one is built, else the live one's.
@@ -375,6 +379,7 @@ def inspect(module, host):
         restart=restart,
         service_active=active,
         instance=instance,
+        next_instance=release_plan.next_instance(instance),
         id=name,
         path=path,
         live=live,
@@ -459,7 +464,16 @@ def rollback(module, host):
         release_plan.history(host.state), host.releases(), host.failed(), os.path.basename(live_path), module.params["rollback_to"]
     )
     record = _read_json(os.path.join(host.releases_dir, target, RECORD))
-    return dict(target=target, target_record=record, candidates=candidates, live=host.live(), live_path=live_path)
+    instance = live_instance(module.params["socket"])
+    return dict(
+        target=target,
+        target_record=record,
+        candidates=candidates,
+        live=host.live(),
+        live_path=live_path,
+        instance=instance,
+        next_instance=release_plan.next_instance(instance),
+    )
 
 
 def _write(module, path, content, mode):

@@ -199,3 +199,8 @@ def test_kept_static_files_are_the_hashed_names_newest_release_first():
 @pytest.mark.parametrize("hashed", ["../../etc/passwd.1.css", "/etc/x.1.css", "a//b.1.css", "./a.1.css", "a\\b.1.css", "", None])
 def test_kept_static_files_never_names_a_path_that_leaves_the_folder(hashed):
     assert plan.kept_static_files([("r1", {"a.css": hashed})]) == {}
+
+
+@pytest.mark.parametrize("live, idle", [("blue", "green"), ("green", "blue"), ("", "blue")])
+def test_a_release_starts_on_the_instance_that_is_not_live(live, idle):
+    assert plan.next_instance(live) == idle

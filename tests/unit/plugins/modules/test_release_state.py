@@ -132,6 +132,8 @@ def test_rollback_skips_the_failed_release_and_reads_the_live_one(home):
     assert result["candidates"] == ["r1", "r2"]
     assert result["live"]["id"] == "r4"
     assert result["target_record"]["id"] == "r2"
+    # The switch back starts on the idle instance.
+    assert (result["instance"], result["next_instance"]) == ("blue", "green")
 
 
 def test_rollback_without_a_live_release_is_refused(home):
@@ -208,7 +210,7 @@ def test_inspect_names_the_live_instance_from_the_socket_link(home):
     go_live(home, "r1", {"release": "r1"}, instance="green")
     module = FakeModule(home=str(home), shape={"source": "abc"})
     found = release_state.inspect(module, release_state.Host(str(home)))
-    assert (found["instance"], found["service_active"]) == ("green", True)
+    assert (found["instance"], found["next_instance"], found["service_active"]) == ("green", "blue", True)
 
 
 def test_a_live_instance_that_does_not_run_needs_the_other_one_started(home):
