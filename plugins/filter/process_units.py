@@ -214,6 +214,14 @@ def _job(item, argv, what, index, host, groups, web_group, app):
     }
 
 
+def process_unit_files(units, unit_dir="/etc/systemd/system"):
+    """The unit files a host's units (process_units' result) consist of."""
+    files = ["%s/%s@.service" % (unit_dir, service["unit"]) for service in units.get("services", [])]
+    for job in units.get("jobs", []):
+        files += ["%s/%s.service" % (unit_dir, job["unit"]), "%s/%s.timer" % (unit_dir, job["unit"])]
+    return files
+
+
 class FilterModule(object):
     def filters(self):
-        return {"process_units": process_units}
+        return {"process_units": process_units, "process_unit_files": process_unit_files}

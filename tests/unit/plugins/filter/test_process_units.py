@@ -4,7 +4,7 @@ jobs, and a clear error for every bad declaration."""
 import pytest
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.deployment.django.plugins.filter.process_units import process_units
+from ansible_collections.deployment.django.plugins.filter.process_units import process_unit_files, process_units
 
 GROUPS = {"django_web": ["web1", "web2"], "workers": ["work1"]}
 RELEASE = "/srv/blog/current"
@@ -72,3 +72,12 @@ def test_a_bad_declaration_is_named_with_what_was_expected(services, schedules, 
         units(services, schedules)
     for word in words:
         assert word in str(error.value)
+
+
+def test_the_unit_files_of_a_hosts_units():
+    found = units([{"name": "worker", "command": "celery worker"}], [{"name": "sessions", "command": "manage.py clearsessions", "on_calendar": "daily"}])
+    assert process_unit_files(found) == [
+        "/etc/systemd/system/blog-worker@.service",
+        "/etc/systemd/system/blog-sessions.service",
+        "/etc/systemd/system/blog-sessions.timer",
+    ]
