@@ -295,7 +295,39 @@ def as_user(user, function, *args):
     return report, errors
 
 
+def process_state(unit):
+    """A unit's ActiveState, automatic restarts since its last start, and
+    main process."""
+    shown = dict(
+        line.split("=", 1) for line in systemctl_show(unit, "ActiveState,NRestarts,MainPID").splitlines() if "=" in line
+    )
+    return shown.get("ActiveState", ""), int(shown.get("NRestarts") or 0), int(shown.get("MainPID") or 0)
+
+
+def check_units_run_release(release, units):
+    """Each unit active, not restarted by systemd since its start (no crash
+    loop), its main process working in ``release``: report and errors."""
+    report, errors = {}, []
+    release_dir = os.path.realpath(release)
+    for unit in units:
+        state, restarts, pid = process_state(unit)
+        cwd = release_of(pid) if pid else None
+        report[unit] = {"state": state, "restarts": restarts, "release": cwd}
+        if state != "active" or restarts:
+            errors.append("%s is %s after %d automatic restart(s): it does not stay up on this release" % (unit, state or "unknown", restarts))
+        elif cwd is not None and os.path.realpath(cwd) != release_dir:
+            errors.append("%s runs %s, not release %s" % (unit, cwd, os.path.basename(release_dir)))
+    return report, errors
+
+
 def main(argv):
+    if argv[0] == "--processes":
+        report, errors = as_user(argv[2], check_units_run_release, argv[1], argv[3:])
+        report["ok"] = not errors
+        print(json.dumps(report))
+        for error in errors:
+            sys.stderr.write(error + "\n")
+        return 0 if not errors else 1
     if argv[0] == "--unit-settings":
         report, errors = check_unit_settings(argv[1], argv[2])
         print(json.dumps(report))
