@@ -222,6 +222,11 @@ def process_unit_files(units, unit_dir="/etc/systemd/system"):
     return files
 
 
+def process_instances(units):
+    """The service instances a host's units (process_units' result) run."""
+    return ["%s@%d.service" % (service["unit"], n) for service in units.get("services", []) for n in service["instances"]]
+
+
 class FilterModule(object):
     def filters(self):
-        return {"process_units": process_units, "process_unit_files": process_unit_files}
+        return {"process_units": process_units, "process_unit_files": process_unit_files, "process_instances": process_instances}

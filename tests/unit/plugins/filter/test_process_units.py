@@ -4,7 +4,7 @@ jobs, and a clear error for every bad declaration."""
 import pytest
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.deployment.django.plugins.filter.process_units import process_unit_files, process_units
+from ansible_collections.deployment.django.plugins.filter.process_units import process_instances, process_unit_files, process_units
 
 GROUPS = {"django_web": ["web1", "web2"], "workers": ["work1"]}
 RELEASE = "/srv/blog/current"
@@ -81,3 +81,8 @@ def test_the_unit_files_of_a_hosts_units():
         "/etc/systemd/system/blog-sessions.service",
         "/etc/systemd/system/blog-sessions.timer",
     ]
+
+
+def test_the_instances_a_host_runs():
+    found = units([{"name": "worker", "command": "celery worker", "instances": 2}, {"name": "beat", "command": "celery beat", "hosts": "one"}])
+    assert process_instances(found) == ["blog-worker@1.service", "blog-worker@2.service", "blog-beat@1.service"]
