@@ -19,21 +19,25 @@ description:
     C(manage.py) with its virtualenv's Python; any other first word is an
     executable of the release's virtualenv (C(celery -A proj worker)); an
     absolute path is run as it is."
-  - "Where a process runs (O(_input[].hosts)): C(web) on every web host (the
-    default), C(one) on exactly one host (a scheduler must never run twice),
-    or the name of an inventory group of worker hosts."
+  - "Where a process or job runs (C(hosts)): C(web), every web host (the
+    default; every host running the role when the inventory has no web
+    group), or the name of an inventory group of worker hosts. With C(once)
+    (true by default for jobs) only the first host of those runs it: a
+    scheduler must never run twice. C(hosts: one) is short for C(web) with
+    C(once). A group with no hosts is refused."
 options:
   _input:
     description:
       - The long-running processes, each a dict with C(name), C(command), and optionally C(instances) (1),
-        C(stop_signal) (C(TERM)), C(stop_timeout) (seconds, 30), C(environment) ({}) and C(hosts) (C(web)).
+        C(stop_signal) (C(TERM)), C(stop_timeout) (seconds, 30), C(environment) ({}), C(hosts) (C(web)) and
+        C(once) (false).
     type: list
     elements: dict
     required: true
   schedules:
     description:
       - The scheduled jobs, each a dict with C(name), C(command), C(on_calendar) (a systemd calendar expression),
-        and optionally C(randomized_delay) (seconds, 0) and C(once) (true runs it on one host only).
+        and optionally C(randomized_delay) (seconds, 0), C(hosts) (C(web)) and C(once) (true: on one host only).
     type: list
     elements: dict
     default: []
@@ -88,8 +92,8 @@ from ansible.errors import AnsibleFilterError
 
 NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 SIGNALS = ("TERM", "INT", "QUIT", "HUP", "USR1", "USR2", "KILL")
-SERVICE_KEYS = {"name", "command", "instances", "stop_signal", "stop_timeout", "environment", "hosts"}
-JOB_KEYS = {"name", "command", "on_calendar", "randomized_delay", "once"}
+SERVICE_KEYS = {"name", "command", "instances", "stop_signal", "stop_timeout", "environment", "hosts", "once"}
+JOB_KEYS = {"name", "command", "on_calendar", "randomized_delay", "hosts", "once"}
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -116,15 +120,29 @@ def command_argv(command, release):
     return [venv_bin + first] + words[1:]
 
 
-def _runs_here(where, host, groups, web_group, what, index, item):
-    web = list(groups.get(web_group, []))
-    if where == "web":
-        return host in web
+def _runs_here(item, once_default, host, groups, web_group, what, index):
+    """Whether ``host`` runs the process or job ``item``."""
+    where = item.get("hosts", "web")
+    once = item.get("once", once_default)
+    if not isinstance(once, bool):
+        _fail(what, index, item, "once must be true or false")
     if where == "one":
-        return bool(web) and host == web[0]
-    if where not in groups:
+        where, once = "web", True
+    if not isinstance(where, str) or not where:
+        _fail(what, index, item, "hosts must be web, one or an inventory group")
+    if where == "web":
+        # A role used alone, in an inventory without a web group: the hosts
+        # that run it.
+        hosts = list(groups[web_group]) if web_group in groups else [host]
+        if not hosts:
+            _fail(what, index, item, "it runs on the web hosts (group %s), which has no hosts" % web_group)
+    elif where in groups:
+        hosts = list(groups[where])
+        if not hosts:
+            _fail(what, index, item, "hosts names the group %s, which has no hosts" % where)
+    else:
         _fail(what, index, item, "hosts must be web, one or an inventory group; there is no group %s" % where)
-    return host in groups[where]
+    return host in (hosts[:1] if once else hosts), once
 
 
 def process_units(services, schedules=None, host=None, groups=None, web_group="django_web", app=None, release=None):
@@ -179,10 +197,10 @@ def _service(item, argv, what, index, host, groups, web_group, app):
     environment = item.get("environment", {})
     if not isinstance(environment, dict) or not all(isinstance(k, str) and ENV_NAME.match(k) for k in environment):
         _fail(what, index, item, "environment must map variable names to values")
-    where = item.get("hosts", "web")
-    if where == "one" and instances != 1:
-        _fail(what, index, item, "a process on one host (hosts: one) runs one instance; got instances: %d" % instances)
-    if not _runs_here(where, host, groups, web_group, what, index, item):
+    here, once = _runs_here(item, False, host, groups, web_group, what, index)
+    if once and instances != 1:
+        _fail(what, index, item, "a process on one host (once, or hosts: one) runs one instance; got instances: %d" % instances)
+    if not here:
         return None
     return {
         "name": item["name"],
@@ -200,10 +218,7 @@ def _job(item, argv, what, index, host, groups, web_group, app):
     if not isinstance(calendar, str) or not calendar.strip():
         _fail(what, index, item, "on_calendar must be a systemd calendar expression, e.g. daily or *-*-* 03:00:00")
     delay = _whole(item.get("randomized_delay", 0), what, index, item, "randomized_delay", 0)
-    once = item.get("once", True)
-    if not isinstance(once, bool):
-        _fail(what, index, item, "once must be true or false")
-    if not _runs_here("one" if once else "web", host, groups, web_group, what, index, item):
+    if not _runs_here(item, True, host, groups, web_group, what, index)[0]:
         return None
     return {
         "name": item["name"],

@@ -141,3 +141,16 @@ SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT")
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS")
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD")
+
+# Background tasks (Celery, see notesite/celery.py and notes/tasks.py), only
+# where a broker is configured: the example runs without one too.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "") or None
+CELERY_RESULT_EXPIRES = 3600
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# One task at a time per worker process, acknowledged when it finished: a
+# worker that dies mid-task leaves it to the broker to hand out again.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ACKS_LATE = True
+# What the scheduler (celery beat) sends: a heartbeat every 30 seconds.
+CELERY_BEAT_SCHEDULE = {"heartbeat": {"task": "notes.tasks.heartbeat", "schedule": 30.0}}

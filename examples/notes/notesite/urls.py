@@ -6,5 +6,7 @@ from notes import views
 urlpatterns = [
     path("", views.index, name="index"),
     path("release/", views.release, name="release"),
+    path("tasks/", views.queue_task, name="queue-task"),
+    path("tasks/<str:task_id>/", views.task_result, name="task-result"),
     path("admin/", admin.site.urls),
 ]

@@ -1,6 +1,7 @@
 """What anyone on the network sees: the outsider's point of view."""
 
 import collections
+import json
 import re
 
 testinfra_hosts = ["outsider"]
@@ -103,3 +104,42 @@ def test_a_failing_batch_stopped_the_rollout_naming_host_and_stage(host):
     status, body = get(host, "https://lb/")[::2]
     assert status == 200
     assert GREETING in body
+
+
+def live_release(host):
+    return host.check_output("curl -sS --max-time 10 https://lb/release/").strip()
+
+
+def test_the_task_running_during_the_rollout_finished_on_release_one(host):
+    record = json.loads(host.file("/var/lib/tasks-release-two.json").content_string)
+    held = record["held"]
+    assert held["state"] == "SUCCESS", held
+    result = held["result"]
+    # Started on release one, still running when the worker host moved to
+    # release two (the worker then stopped with a warm shutdown), finished.
+    assert result["saw_switch"] is True
+    assert result["release"] == result["live_at_start"] != result["live_at_end"]
+    assert result["live_at_end"] == live_release(host)
+    assert result["host"] == "db"
+
+
+def test_tasks_queued_after_the_rollout_ran_on_release_two(host):
+    record = json.loads(host.file("/var/lib/tasks-release-two.json").content_string)
+    live = live_release(host)
+    assert [(t["state"], t["result"]["release"], t["result"]["host"]) for t in record["after"]] == [("SUCCESS", live, "db")] * 3
+
+
+def test_a_worker_failing_at_import_failed_the_release_and_work_went_on(host):
+    log = host.file("/var/lib/release-broken-worker.log").content_string
+    assert "notes-worker@1.service" in log and "does not stay up" in log
+    assert "Switched the processes back to release" in log
+    task = json.loads(host.file("/var/lib/task-after-broken-worker.json").content_string)
+    assert task["state"] == "SUCCESS"
+    assert task["result"]["release"] == live_release(host)
+
+
+def test_rollback_moved_web_and_worker_back_together(host):
+    record = json.loads(host.file("/var/lib/tasks-rollback.json").content_string)
+    assert record["task"]["state"] == "SUCCESS"
+    assert record["queued_by"] == record["task"]["result"]["release"] != record["release_two"]
+    assert record["release_two"] == live_release(host)

@@ -48,3 +48,28 @@ def test_the_database_server_is_verified_against_its_own_certificate(host):
     env = host.file("/etc/notes/notes.env").content_string
     assert "sslmode=verify-ca" in env
     assert "sslrootcert=%2Fetc%2Fnotes%2Fpostgres-root.crt" in env
+
+
+def test_the_scheduler_and_the_nightly_job_run_on_web1_only(host):
+    first = host.backend.get_hostname() == "web1"
+    assert host.file("/etc/systemd/system/notes-beat@.service").exists == first
+    assert host.file("/etc/systemd/system/notes-digest.timer").exists == first
+    assert not host.file("/etc/systemd/system/notes-worker@.service").exists
+    if first:
+        assert host.service("notes-beat@1").is_running
+        assert host.service("notes-digest.timer").is_enabled
+        assert "Scheduler: Sending due task heartbeat" in host.check_output(
+            "journalctl --no-pager --output=cat --unit=notes-beat@1.service"
+        )
+
+
+def test_the_scheduled_job_runs_from_the_live_release_when_started(host):
+    if host.backend.get_hostname() != "web1":
+        return
+    live = release_of(host)["id"]
+    host.check_output("systemctl start notes-digest.service")
+    journal = host.check_output("journalctl --no-pager --output=cat --unit=notes-digest.service")
+    assert "digest written by release %s" % live in journal
+    page = host.check_output("curl -sS --max-time 10 -H 'Host: lb' -H 'X-Forwarded-Proto: https' http://localhost/")
+    assert "Digest by release %s" % live in page
+    assert "failed" not in host.check_output("systemctl show --property=Result --value notes-digest.service")

@@ -6,7 +6,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 from ansible_collections.deployment.django.plugins.filter.process_units import process_instances, process_unit_files, process_units
 
-GROUPS = {"django_web": ["web1", "web2"], "workers": ["work1"]}
+GROUPS = {"django_web": ["web1", "web2"], "workers": ["work1", "work2"], "empty": []}
 RELEASE = "/srv/blog/current"
 
 
@@ -65,6 +65,9 @@ def test_a_job_runs_once_across_hosts_unless_told_otherwise():
         ([{"name": "w", "command": "celery"}], [{"name": "w", "command": "manage.py x", "on_calendar": "daily"}], ["used twice"]),
         ([], [{"name": "j", "command": "manage.py x"}], ["app_schedules[0] (j)", "on_calendar"]),
         ([{"name": "w", "command": "celery", "environment": {"BAD NAME": 1}}], [], ["environment must map"]),
+        ([{"name": "beat", "command": "celery beat", "hosts": "empty", "once": True}], [], ["app_processes[0] (beat)", "group empty, which has no hosts"]),
+        ([{"name": "w", "command": "celery", "once": "yes"}], [], ["once must be true or false"]),
+        ([], [{"name": "j", "command": "manage.py x", "on_calendar": "daily", "hosts": "empty"}], ["app_schedules[0] (j)", "no hosts"]),
     ],
 )
 def test_a_bad_declaration_is_named_with_what_was_expected(services, schedules, words):
@@ -86,3 +89,15 @@ def test_the_unit_files_of_a_hosts_units():
 def test_the_instances_a_host_runs():
     found = units([{"name": "worker", "command": "celery worker", "instances": 2}, {"name": "beat", "command": "celery beat", "hosts": "one"}])
     assert process_instances(found) == ["blog-worker@1.service", "blog-worker@2.service", "blog-beat@1.service"]
+
+
+def test_a_singleton_of_a_worker_group_runs_on_its_first_host():
+    beat = [{"name": "beat", "command": "celery -A blog beat", "hosts": "workers", "once": True}]
+    assert [h for h in ("web1", "work1", "work2") if units(beat, host=h)["services"]] == ["work1"]
+    job = [{"name": "report", "command": "manage.py report", "on_calendar": "daily", "hosts": "workers"}]
+    assert [h for h in ("web1", "work1", "work2") if units([], job, host=h)["jobs"]] == ["work1"]
+
+
+def test_without_a_web_group_the_host_running_the_role_is_the_web_host():
+    found = process_units([{"name": "worker", "command": "celery worker"}], host="solo", groups={"all": ["solo"]}, app="blog", release=RELEASE)
+    assert found["services"][0]["unit"] == "blog-worker"
