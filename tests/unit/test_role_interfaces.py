@@ -21,8 +21,8 @@ def load(path):
     return yaml.safe_load(path.read_text()) or {}
 
 
-def test_the_five_roles_exist():
-    assert ROLE_NAMES == ["django_release", "gunicorn", "nginx_static", "postgres", "python_app"]
+def test_the_six_roles_exist():
+    assert ROLE_NAMES == ["django_release", "gunicorn", "nginx_static", "postgres", "processes", "python_app"]
 
 
 @pytest.mark.parametrize("role", ROLE_NAMES)

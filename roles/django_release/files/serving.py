@@ -315,7 +315,9 @@ def check_units_run_release(release, units):
         report[unit] = {"state": state, "restarts": restarts, "release": cwd}
         if state != "active" or restarts:
             errors.append("%s is %s after %d automatic restart(s): it does not stay up on this release" % (unit, state or "unknown", restarts))
-        elif cwd is not None and os.path.realpath(cwd) != release_dir:
+        elif cwd is None:
+            errors.append("%s: cannot read where its main process %d runs (/proc/%d/cwd)" % (unit, pid, pid))
+        elif os.path.realpath(cwd) != release_dir:
             errors.append("%s runs %s, not release %s" % (unit, cwd, os.path.basename(release_dir)))
     return report, errors
 

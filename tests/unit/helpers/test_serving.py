@@ -148,3 +148,48 @@ def test_the_warm_up_lines_name_each_worker_and_its_answer():
         "deployment-django warmup: worker 42 answered / failed: RuntimeError: no in 0.2 s\n"
     )
     assert serving.warmed(journal) == {41: "200 OK", 42: "failed: RuntimeError: no"}
+
+
+class TestProcessesRunTheRelease:
+    """--processes: each unit of the app's processes active, never restarted
+    by systemd since its start, its main process in the release."""
+
+    @pytest.fixture
+    def worker(self, releases):
+        one, two, current = releases
+        proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], cwd=str(current))
+        yield proc, one, two
+        proc.kill()
+        proc.wait()
+
+    def states(self, monkeypatch, **units):
+        monkeypatch.setattr(serving, "process_state", lambda unit: units[unit])
+
+    def test_a_worker_up_on_the_release_passes(self, monkeypatch, worker):
+        proc, one, two = worker
+        self.states(monkeypatch, **{"blog-worker@1.service": ("active", 0, proc.pid)})
+        report, errors = serving.check_units_run_release(str(two), ["blog-worker@1.service"])
+        assert errors == []
+        assert report["blog-worker@1.service"]["release"] == str(two)
+
+    def test_a_worker_on_the_old_release_fails(self, monkeypatch, worker):
+        proc, one, two = worker
+        self.states(monkeypatch, **{"blog-worker@1.service": ("active", 0, proc.pid)})
+        errors = serving.check_units_run_release(str(one), ["blog-worker@1.service"])[1]
+        assert errors == ["blog-worker@1.service runs %s, not release one" % two]
+
+    def test_a_crash_looping_worker_fails_even_while_up(self, monkeypatch, worker):
+        proc, one, two = worker
+        self.states(monkeypatch, a=("active", 2, proc.pid), b=("activating", 1, 0), c=("failed", 0, 0))
+        errors = serving.check_units_run_release(str(two), ["a", "b", "c"])[1]
+        assert errors == [
+            "a is active after 2 automatic restart(s): it does not stay up on this release",
+            "b is activating after 1 automatic restart(s): it does not stay up on this release",
+            "c is failed after 0 automatic restart(s): it does not stay up on this release",
+        ]
+
+    def test_a_process_whose_folder_cannot_be_read_fails_loudly(self, monkeypatch, releases):
+        one, two, current = releases
+        self.states(monkeypatch, a=("active", 0, 2**22 + 1))
+        errors = serving.check_units_run_release(str(two), ["a"])[1]
+        assert errors and "cannot read where its main process" in errors[0]
