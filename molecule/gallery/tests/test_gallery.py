@@ -255,3 +255,29 @@ def test_the_c_extension_was_built_from_source(host):
     assert host.package("libpq-dev").is_installed
     # A source build links the system's libpq, not a bundled copy.
     assert host.run("ldd %s | grep -q '/lib/.*libpq.so'" % out).rc == 0
+
+
+def test_the_long_running_command_moved_to_release_two_before_traffic_did(host):
+    one, two = record(host, "one"), record(host, "two")
+    assert one["stats_release"] == one["release"]
+    assert two["stats_release"] == two["release"]
+    assert two["stats_pid"] != one["stats_pid"]
+    # django_release_processes_first: restarted on the new release before
+    # the socket link moved to it.
+    log = host.file("%s/two.log" % MARKERS).content_string
+    restart = log.index("Restart the app's processes on the release before the web app takes traffic")
+    assert "changed: [django-gallery] => (item=gallery-stats@1.service)" in log[restart:]
+    assert restart < log.index("TASK [deployment.django.django_release : Send new connections to instance")
+    # It stopped when told (SIGINT) and started on the new release, slow
+    # imports and all, with the production settings.
+    journal = host.check_output("journalctl --no-pager --output=cat --unit=gallery-stats@1.service")
+    assert "photo_stats: release %s stops" % one["release"] in journal
+    assert "photo_stats: release %s counts" % two["release"] in journal
+
+
+def test_a_process_dropped_from_the_inventory_is_stopped_and_its_unit_removed(host):
+    assert record(host, "four")["stats_pid"] == 0
+    assert not host.file("/etc/systemd/system/gallery-stats@.service").exists
+    listed = host.check_output("systemctl list-units --all --plain --no-legend 'gallery-stats@*'")
+    assert listed == ""
+    assert not host.file("/etc/systemd/system/multi-user.target.wants/gallery-stats@1.service").exists
