@@ -365,7 +365,9 @@ def inspect(module, host):
     instance = live_instance(params["socket"])
     active = bool(params["service"] and instance) and service_active(module, "%s@%s.service" % (params["service"], instance))
     build = release_plan.needs_build(live, shape_fingerprint, params["force"])
-    restart = release_plan.needs_restart(host.state, live, env_checksum, active)
+    # A host without the web app's units (service "": a worker host) has no
+    # instance that must be running.
+    restart = release_plan.needs_restart(host.state, live, env_checksum, active or not params["service"])
     if build:
         live_id = os.path.basename(live_path) if live_path else ""
         name = release_plan.release_name(params["release_id"], params["timestamp"], shape_fingerprint, live_id)

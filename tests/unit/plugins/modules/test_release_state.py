@@ -222,6 +222,18 @@ def test_a_live_instance_that_does_not_run_needs_the_other_one_started(home):
     assert (found["build"], found["restart"], found["instance"]) == (False, True, "blue")
 
 
+def test_a_worker_host_without_gunicorn_needs_no_restart_when_nothing_changed(home):
+    # service "" (django_release_web false): no instance to be running.
+    shape = {"source": "abc"}
+    release(home, "r1", {"fingerprint": release_plan.fingerprint(shape)})
+    os.symlink(str(home / "releases" / "r1"), str(home / "current"))
+    (home / ".deploy").mkdir()
+    (home / ".deploy" / "state.json").write_text(json.dumps({"release": "r1", "env_checksum": ""}))
+    module = FakeModule(home=str(home), shape=shape, service="", socket=os.path.join(str(home), "none.sock"), active=False)
+    found = release_state.inspect(module, release_state.Host(str(home)))
+    assert (found["build"], found["restart"], found["instance"]) == (False, False, "")
+
+
 def test_a_changed_unit_counts_like_a_changed_environment_file(home, monkeypatch):
     units = home / "units"
     units.mkdir()
