@@ -133,6 +133,8 @@ def test_a_worker_failing_at_import_failed_the_release_and_work_went_on(host):
     log = host.file("/var/lib/release-broken-worker.log").content_string
     assert "notes-worker@1.service" in log and "does not stay up" in log
     assert "Switched the processes back to release" in log
+    # The worker's own words, from its journal.
+    assert "No module named 'notes_reports_backend'" in log
     task = json.loads(host.file("/var/lib/task-after-broken-worker.json").content_string)
     assert task["state"] == "SUCCESS"
     assert task["result"]["release"] == live_release(host)
