@@ -37,7 +37,7 @@ options:
   schedules:
     description:
       - The scheduled jobs, each a dict with C(name), C(command), C(on_calendar) (a systemd calendar expression),
-        and optionally C(randomized_delay) (seconds, 0), C(hosts) (C(web)) and C(once) (true: on one host only).
+        and optionally C(randomized_delay) (seconds, 0), C(hosts) (C(web)) and C(once) (true, on one host only).
     type: list
     elements: dict
     default: []
