@@ -115,6 +115,42 @@ def release_name(requested, timestamp, shape_fingerprint, live_id=""):
     return name
 
 
+# What a project's dependencies are installed from, in the order the role
+# looks for them when django_release_dependencies is "auto".
+DEPENDENCY_KINDS = ("uv", "poetry", "requirements")
+
+
+def dependency_source(present, requested="auto", requirements_file="requirements.txt"):
+    """(kind, files) a release's virtualenv is built from. ``present`` holds
+    the files found at the project's top. "auto" takes uv.lock (with its
+    pyproject.toml), else poetry.lock (with its pyproject.toml), else the
+    requirements file; a named kind must have its files. ``files`` is what
+    the virtualenv's name is checksummed from."""
+    present = set(present)
+    needs = {
+        "uv": ["pyproject.toml", "uv.lock"],
+        "poetry": ["pyproject.toml", "poetry.lock"],
+        "requirements": [requirements_file] if requirements_file else [],
+    }
+    if requested not in ("auto",) + DEPENDENCY_KINDS:
+        raise PlanError(
+            "django_release_dependencies must be auto, %s; got %s" % (", ".join(DEPENDENCY_KINDS), json.dumps(requested))
+        )
+    kinds = DEPENDENCY_KINDS if requested == "auto" else (requested,)
+    for kind in kinds:
+        lock = {"uv": "uv.lock", "poetry": "poetry.lock"}.get(kind)
+        if requested == "auto" and lock and lock not in present:
+            continue
+        missing = [name for name in needs[kind] if name not in present]
+        if missing:
+            raise PlanError(
+                "the project's %s dependencies need %s at its top, which %s missing"
+                % (kind, " and ".join(needs[kind]), " and ".join(missing) + (" is" if len(missing) == 1 else " are"))
+            )
+        return kind, needs[kind]
+    return "requirements", []
+
+
 def releases_to_keep(on_disk, served, new_id, keep):
     """(kept, removed): the newest ``keep`` releases that served and are still
     on disk, the new live one among them; every other folder goes, including

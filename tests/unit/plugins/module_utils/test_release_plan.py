@@ -204,3 +204,35 @@ def test_kept_static_files_never_names_a_path_that_leaves_the_folder(hashed):
 @pytest.mark.parametrize("live, idle", [("blue", "green"), ("green", "blue"), ("", "blue")])
 def test_a_release_starts_on_the_instance_that_is_not_live(live, idle):
     assert plan.next_instance(live) == idle
+
+
+@pytest.mark.parametrize(
+    "present, requested, expected",
+    [
+        (["pyproject.toml", "uv.lock", "requirements.txt"], "auto", ("uv", ["pyproject.toml", "uv.lock"])),
+        (["pyproject.toml", "poetry.lock"], "auto", ("poetry", ["pyproject.toml", "poetry.lock"])),
+        (["requirements.txt"], "auto", ("requirements", ["requirements.txt"])),
+        (["pyproject.toml", "uv.lock", "requirements.txt"], "requirements", ("requirements", ["requirements.txt"])),
+    ],
+)
+def test_the_lockfile_decides_unless_told_otherwise(present, requested, expected):
+    assert plan.dependency_source(present, requested) == expected
+
+
+@pytest.mark.parametrize(
+    "present, requested, words",
+    [
+        (["uv.lock"], "auto", "uv dependencies need pyproject.toml and uv.lock at its top, which pyproject.toml is missing"),
+        (["requirements.txt"], "poetry", "which pyproject.toml and poetry.lock are missing"),
+        (["pyproject.toml"], "auto", "requirements dependencies need requirements.txt"),
+        ([], "pipenv", "django_release_dependencies must be auto, uv, poetry, requirements"),
+    ],
+)
+def test_a_missing_dependency_file_is_named(present, requested, words):
+    with pytest.raises(plan.PlanError) as error:
+        plan.dependency_source(present, requested)
+    assert words in str(error.value)
+
+
+def test_a_project_without_requirements_file_installs_only_the_packages():
+    assert plan.dependency_source(["pyproject.toml"], "auto", requirements_file="") == ("requirements", [])
