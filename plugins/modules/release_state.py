@@ -107,6 +107,13 @@ options:
     description: V(venv). The release's requirements file on the host; empty for none.
     type: path
     default: ""
+  lockfiles:
+    description:
+      - V(venv). Instead of O(requirements), the files a locked project's dependencies come from (C(pyproject.toml)
+        and C(uv.lock) or C(poetry.lock)); the virtualenv's name follows all of them.
+    type: list
+    elements: path
+    default: []
   packages:
     description: V(venv). Pinned packages added to every virtualenv.
     type: list
@@ -285,6 +292,20 @@ def _checksum(path):
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(65536), b""):
             digest.update(block)
+    return digest.hexdigest()
+
+
+def dependencies_checksum(paths):
+    """What names a virtualenv: the one requirements file's SHA-256 (as
+    before lockfiles, so existing virtualenvs are found again), or a digest of
+    every file's name and SHA-256; empty for none."""
+    if not paths:
+        return ""
+    if len(paths) == 1:
+        return _checksum(paths[0])
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(("%s %s\n" % (os.path.basename(path), _checksum(path))).encode())
     return digest.hexdigest()
 
 
@@ -517,7 +538,7 @@ def venv(module, host):
     rc, out, err = module.run_command([params["python"], "-c", "import sys; print(sys.version)"])
     if rc != 0:
         module.fail_json(msg="django_release_python %s does not run: %s" % (json.dumps(params["python"]), err.strip()))
-    checksum = _checksum(params["requirements"]) if params["requirements"] else ""
+    checksum = dependencies_checksum(params["lockfiles"] or ([params["requirements"]] if params["requirements"] else []))
     path = os.path.join(host.venvs_dir, release_plan.venv_name(checksum, params["packages"], out.strip()))
     return dict(venv=path, venv_ready=os.path.exists(os.path.join(path, ".complete")))
 
@@ -541,6 +562,7 @@ def main():
             venv=dict(type="path", default=""),
             failure=dict(type="dict", default={}),
             requirements=dict(type="path", default=""),
+            lockfiles=dict(type="list", elements="path", default=[]),
             packages=dict(type="list", elements="str", default=[]),
             python=dict(type="path", default="/usr/bin/python3"),
         ),

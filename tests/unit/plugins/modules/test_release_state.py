@@ -30,6 +30,8 @@ class FakeModule:
             release="",
             keep=5,
             rollback_to="",
+            requirements="",
+            lockfiles=[],
         )
         self.params.update(params)
         if self.params["home"] and not self.params["socket"]:
@@ -286,3 +288,15 @@ def test_prune_drops_the_static_files_of_the_releases_it_removes(home):
     found = release_state.prune(FakeModule(home=str(home), view="prune", release="r3", keep=2), release_state.Host(str(home)))
     assert found["static_changes"] == ["site.r1.css"]
     assert sorted(os.listdir(str(home / "static-kept"))) == ["site.r2.css", "site.r3.css"]
+
+
+def test_a_locked_projects_virtualenv_follows_its_lockfile_and_pyproject(tmp_path):
+    pyproject, lock = tmp_path / "pyproject.toml", tmp_path / "uv.lock"
+    pyproject.write_text("[project]\nname = 'blog'\n")
+    lock.write_text("version = 1\n")
+    first = release_state.dependencies_checksum([str(pyproject), str(lock)])
+    lock.write_text("version = 1\n# django bumped\n")
+    assert release_state.dependencies_checksum([str(pyproject), str(lock)]) != first
+    # One requirements file keeps the checksum it always had.
+    assert release_state.dependencies_checksum([str(lock)]) == release_state._checksum(str(lock))
+    assert release_state.dependencies_checksum([]) == ""
