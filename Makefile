@@ -22,7 +22,8 @@ IMAGE := deployment-django/debian:bookworm
 IMAGE_TRIXIE := deployment-django/debian:trixie
 DEMO_NAME := deployment-django-demo
 DEMO_PORT ?= 8080
-SCENARIOS ?= default gallery release multihost external_db trixie
+# Longest first: tools/molecule-suite.sh runs them two at a time.
+SCENARIOS ?= multihost release gallery default external_db trixie
 
 .PHONY: help venv engine image collection lint unit sanity galaxy-import molecule test demo demo-clean bench
 
@@ -72,10 +73,20 @@ sanity: collection
 galaxy-import: collection .cache/venvs/galaxy-importer/.installed
 	tools/galaxy-import.sh .cache/build/deployment-django-*.tar.gz
 
-molecule: venv image .cache/venvs/sslyze/.installed
+molecule: collection image .cache/venvs/sslyze/.installed
 	tools/molecule-suite.sh $(SCENARIOS)
 
-test: lint unit sanity galaxy-import molecule
+# Each part timed; the times are printed again at the end (with the
+# scenarios' and their steps' from tools/molecule-suite.sh).
+TEST_PARTS := lint unit sanity galaxy-import molecule
+test:
+	@mkdir -p .cache && : > .cache/test-times
+	@for part in $(TEST_PARTS); do \
+	  started=$$(date +%s); \
+	  $(MAKE) --no-print-directory $$part || exit 1; \
+	  echo "make $$part: $$(( $$(date +%s) - started )) s" >> .cache/test-times; \
+	done
+	@echo; cat .cache/test-times; cat .cache/molecule/summary
 
 demo: venv image collection
 	tools/demo.sh up $(IMAGE) $(DEMO_NAME) $(DEMO_PORT)
