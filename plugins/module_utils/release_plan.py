@@ -142,10 +142,20 @@ def dependency_source(present, requested="auto", requirements_file="requirements
         if requested == "auto" and lock and lock not in present:
             continue
         missing = [name for name in needs[kind] if name not in present]
+        if missing and kind == "requirements":
+            raise PlanError(
+                "django_release_requirements_file: %s is not at the top of the source, and neither is a uv.lock"
+                " or poetry.lock (set it to \"\" for a project without dependencies)" % requirements_file
+            )
         if missing:
             raise PlanError(
-                "the project's %s dependencies need %s at its top, which %s missing"
-                % (kind, " and ".join(needs[kind]), " and ".join(missing) + (" is" if len(missing) == 1 else " are"))
+                "django_release_dependencies is %s (%s): the source's top must hold %s; %s missing"
+                % (
+                    requested,
+                    kind,
+                    " and ".join(needs[kind]),
+                    " and ".join(missing) + (" is" if len(missing) == 1 else " are"),
+                )
             )
         return kind, needs[kind]
     return "requirements", []

@@ -31,8 +31,10 @@ description:
     newest one that served before the live one, and never a failed one.
   - V(served) records that O(release) serves, in the state file that the
     other views read (history, environment file checksum, virtualenvs).
-  - V(venv) names the virtualenv for O(requirements), O(packages) and
-    O(python) below C(venvs/), and says whether a finished one is there.
+  - V(venv) finds where O(source)'s dependencies come from (C(uv.lock),
+    C(poetry.lock) or O(requirements_file), as O(dependencies) says), names
+    the virtualenv for those files, O(packages) and O(python) below
+    C(venvs/), and says whether a finished one is there.
   - V(failed) marks O(release) failed for inspection (C(.failed), with
     O(failure)), so it is never a rollback target nor kept.
   - The decisions are plain functions in C(module_utils/release_plan.py), with
@@ -103,17 +105,21 @@ options:
     description: V(failed). What is written into the release's C(.failed) (host, stage, cause).
     type: dict
     default: {}
-  requirements:
-    description: V(venv). The release's requirements file on the host; empty for none.
+  source:
+    description: V(venv). The release's folder on the host, whose top holds the dependency files.
     type: path
     default: ""
-  lockfiles:
+  requirements_file:
+    description: V(venv). The requirements file, relative to O(source); empty for none.
+    type: str
+    default: requirements.txt
+  dependencies:
     description:
-      - V(venv). Instead of O(requirements), the files a locked project's dependencies come from (C(pyproject.toml)
-        and C(uv.lock) or C(poetry.lock)); the virtualenv's name follows all of them.
-    type: list
-    elements: path
-    default: []
+      - V(venv). Where the dependencies come from. V(auto) takes C(uv.lock), else C(poetry.lock) (each with
+        C(pyproject.toml)), else O(requirements_file).
+    type: str
+    choices: [auto, uv, poetry, requirements]
+    default: auto
   packages:
     description: V(venv). Pinned packages added to every virtualenv.
     type: list
@@ -261,6 +267,10 @@ venv_ready:
   description: V(venv). Whether a finished virtualenv is there (C(.complete) written after its last install).
   returned: when view is venv
   type: bool
+dependencies:
+  description: V(venv). Where the dependencies come from, V(uv), V(poetry) or V(requirements).
+  returned: when view is venv
+  type: str
 """
 
 import hashlib
@@ -538,9 +548,15 @@ def venv(module, host):
     rc, out, err = module.run_command([params["python"], "-c", "import sys; print(sys.version)"])
     if rc != 0:
         module.fail_json(msg="django_release_python %s does not run: %s" % (json.dumps(params["python"]), err.strip()))
-    checksum = dependencies_checksum(params["lockfiles"] or ([params["requirements"]] if params["requirements"] else []))
+    try:
+        kind, files = release_plan.dependency_source(
+            os.listdir(params["source"]), params["dependencies"], params["requirements_file"]
+        )
+    except (OSError, release_plan.PlanError) as error:
+        module.fail_json(msg=str(error))
+    checksum = dependencies_checksum([os.path.join(params["source"], name) for name in files])
     path = os.path.join(host.venvs_dir, release_plan.venv_name(checksum, params["packages"], out.strip()))
-    return dict(venv=path, venv_ready=os.path.exists(os.path.join(path, ".complete")))
+    return dict(venv=path, venv_ready=os.path.exists(os.path.join(path, ".complete")), dependencies=kind)
 
 
 def main():
@@ -561,8 +577,9 @@ def main():
             setup=dict(type="str", default=""),
             venv=dict(type="path", default=""),
             failure=dict(type="dict", default={}),
-            requirements=dict(type="path", default=""),
-            lockfiles=dict(type="list", elements="path", default=[]),
+            source=dict(type="path", default=""),
+            requirements_file=dict(type="str", default="requirements.txt"),
+            dependencies=dict(type="str", choices=["auto", "uv", "poetry", "requirements"], default="auto"),
             packages=dict(type="list", elements="str", default=[]),
             python=dict(type="path", default="/usr/bin/python3"),
         ),

@@ -9,6 +9,7 @@ import json
 import os
 import pathlib
 import re
+import shutil
 import subprocess
 import sys
 
@@ -105,7 +106,9 @@ def test_missing_app_name(inventory):
         ({"app_settings_module": "notesite.missing"}, "django_release_settings_module: the settings module was expected"),
         ({"app_wsgi_app": "notesite.nowsgi:application"}, "django_release_wsgi_app: the WSGI module was expected"),
         ({"app_wsgi_app": "notesite wsgi"}, "gunicorn_wsgi_app must be a dotted Python module path"),
-        ({"django_release_requirements_file": "requirements/prod.txt"}, "django_release_requirements_file: the requirements file was expected"),
+        ({"django_release_requirements_file": "requirements/prod.txt"}, "django_release_requirements_file: requirements/prod.txt is not at the top of the source"),
+        ({"django_release_dependencies": "pipenv"}, 'django_release_dependencies "auto", "uv", "poetry" or "requirements" (got "pipenv")'),
+        ({"django_release_dependencies": "uv"}, "django_release_dependencies is uv (uv): the source's top must hold pyproject.toml and uv.lock"),
         ({"app_source_path": "/nonexistent/project"}, "django_release_source_path \"/nonexistent/project\" does not exist on the controller"),
         ({"app_source_type": "svn"}, "django_release_source_type must be"),
         ({"django_release_installer": "poetry"}, "django_release_installer must be \"uv\" or \"pip\""),
@@ -153,6 +156,8 @@ def test_missing_app_name(inventory):
         "source-path",
         "source-type",
         "installer",
+        "dependencies-unknown",
+        "dependencies-uv-without-lock",
         "env-name",
         "server-names",
         "workers",
@@ -189,6 +194,37 @@ def test_missing_app_name(inventory):
 def test_bad_application_input(inventory, overrides, expected):
     rc, out = run_site(inventory, **overrides)
     assert_stopped_in_preflight(rc, out, expected)
+
+
+GALLERY = {
+    "app_settings_module": "gallerysite.settings.production",
+    "app_wsgi_app": "gallerysite.wsgi:application",
+    "app_secret_key_names": ["GALLERY_SECRET_KEY"],
+}
+
+
+@pytest.fixture
+def gallery(tmp_path):
+    copy = tmp_path / "gallery"
+    shutil.copytree(str(ROOT / "examples" / "gallery"), str(copy))
+    return copy
+
+
+def test_a_uv_lock_left_behind_by_an_edit_of_pyproject_is_refused(inventory, gallery):
+    pyproject = gallery / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"psycopg2==2.9.10",', '"psycopg2==2.9.10",\n    "requests==2.32.5",'))
+    rc, out = run_site(inventory, app_source_path=str(gallery), **GALLERY)
+    assert_stopped_in_preflight(
+        rc,
+        out,
+        "django_release_dependencies: the project's uv.lock does not match its pyproject.toml",
+        "pyproject.toml asks for requests==2.32.5, which uv.lock was not made from",
+    )
+
+
+def test_a_uv_lock_is_refused_to_pip(inventory, gallery):
+    rc, out = run_site(inventory, app_source_path=str(gallery), django_release_installer="pip", **GALLERY)
+    assert_stopped_in_preflight(rc, out, "django_release_installer is pip, but the project's dependencies are locked in uv.lock")
 
 
 def test_short_database_password_is_refused_without_printing_it(inventory):

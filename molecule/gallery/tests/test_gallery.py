@@ -11,10 +11,13 @@ gunicorn instance while the app takes 8 s to start.
 """
 
 import json
+import pathlib
 import re
+import tomllib
 
 import pytest
 
+ROOT = pathlib.Path(__file__).resolve().parents[3]
 APP = "gallery"
 HOME = "/srv/gallery"
 MEDIA = HOME + "/shared/photos/media"
@@ -281,3 +284,24 @@ def test_a_process_dropped_from_the_inventory_is_stopped_and_its_unit_removed(ho
     listed = host.check_output("systemctl list-units --all --plain --no-legend 'gallery-stats@*'")
     assert listed == ""
     assert not host.file("/etc/systemd/system/multi-user.target.wants/gallery-stats@1.service").exists
+
+
+def test_release_fours_virtualenv_holds_exactly_what_its_uv_lock_pins(host):
+    # The gallery is a uv project (pyproject.toml and uv.lock, no
+    # requirements file); release four added idna and relocked.
+    assert not host.file(HOME + "/current/requirements.txt").exists
+    lock = tomllib.loads((ROOT / "molecule" / "gallery" / "files" / "release-four" / "uv.lock").read_text())
+    locked = {}
+    for package in lock["package"]:
+        locked.setdefault(package["name"], set()).add(package["version"])
+    out = host.check_output(
+        HOME + "/current/.venv/bin/python -c \"import importlib.metadata as m, json;"
+        " print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))\""
+    )
+    found = {re.sub(r"[-_.]+", "-", name).lower(): version for name, version in json.loads(out).items()}
+    assert found["django"] == "5.2.8"  # the lock's branch for Python 3.11
+    assert found["idna"] == "3.10"
+    assert {"asgiref", "sqlparse", "psycopg2"} <= set(found)
+    for name, version in found.items():
+        if name not in ("gunicorn", "packaging"):  # django_release_venv_packages
+            assert version in locked.get(name, ()), (name, version)

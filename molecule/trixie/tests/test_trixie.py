@@ -6,6 +6,7 @@ import os
 import pathlib
 import re
 import subprocess
+import tomllib
 
 HOME = "/srv/notes"
 ROOT = pathlib.Path(__file__).resolve().parents[3]
@@ -110,3 +111,29 @@ def test_the_example_passes_check_deploy_at_warning_level(host):
     )
     assert cmd.rc == 0, cmd.stdout + cmd.stderr
     assert "no issues" in cmd.stdout, cmd.stdout
+
+
+def installed(host):
+    """{distribution name: version} in the live release's virtualenv."""
+    out = host.check_output(
+        HOME + "/current/.venv/bin/python -c \"import importlib.metadata as m, json;"
+        " print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))\""
+    )
+    return {re.sub(r"[-_.]+", "-", name).lower(): version for name, version in json.loads(out).items()}
+
+
+def test_the_virtualenv_holds_exactly_what_poetry_lock_pins(host):
+    # The project was deployed with pyproject.toml and poetry.lock, no
+    # requirements file: Poetry installed the Python 3.13 branch of the lock.
+    assert host.file(HOME + "/current/poetry.lock").exists
+    assert not host.file(HOME + "/current/requirements.txt").exists
+    lock = tomllib.loads((ROOT / "molecule" / "trixie" / "poetry" / "poetry.lock").read_text())
+    locked = {}
+    for package in lock["package"]:
+        locked.setdefault(package["name"], set()).add(package["version"])
+    found = installed(host)
+    assert found["django"] == "6.0.10"
+    assert {"asgiref", "sqlparse", "psycopg", "psycopg-binary"} <= set(found)
+    for name, version in found.items():
+        if name not in ("gunicorn", "packaging"):  # django_release_venv_packages
+            assert version in locked.get(name, ()), (name, version)

@@ -222,9 +222,9 @@ def test_the_lockfile_decides_unless_told_otherwise(present, requested, expected
 @pytest.mark.parametrize(
     "present, requested, words",
     [
-        (["uv.lock"], "auto", "uv dependencies need pyproject.toml and uv.lock at its top, which pyproject.toml is missing"),
-        (["requirements.txt"], "poetry", "which pyproject.toml and poetry.lock are missing"),
-        (["pyproject.toml"], "auto", "requirements dependencies need requirements.txt"),
+        (["uv.lock"], "auto", "django_release_dependencies is auto (uv): the source's top must hold pyproject.toml and uv.lock; pyproject.toml is missing"),
+        (["requirements.txt"], "poetry", "poetry.lock; pyproject.toml and poetry.lock are missing"),
+        (["pyproject.toml"], "auto", "django_release_requirements_file: requirements.txt is not at the top of the source"),
         ([], "pipenv", "django_release_dependencies must be auto, uv, poetry, requirements"),
     ],
 )

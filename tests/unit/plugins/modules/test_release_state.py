@@ -30,8 +30,9 @@ class FakeModule:
             release="",
             keep=5,
             rollback_to="",
-            requirements="",
-            lockfiles=[],
+            source="",
+            requirements_file="requirements.txt",
+            dependencies="auto",
         )
         self.params.update(params)
         if self.params["home"] and not self.params["socket"]:
@@ -186,25 +187,45 @@ def test_a_failed_release_is_marked_but_never_one_that_served(home):
     assert not (home / "releases" / "r1" / ".failed").exists()
 
 
+class Python(FakeModule):
+    def run_command(self, argv):
+        assert argv[1:] == ["-c", "import sys; print(sys.version)"]
+        return 0, "3.11.2 (main)\n", ""
+
+
 def test_the_virtualenv_is_named_by_the_requirements_and_found_when_finished(home, tmp_path):
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("Django==5.2.8\n")
-
-    class Python(FakeModule):
-        def run_command(self, argv):
-            assert argv[1:] == ["-c", "import sys; print(sys.version)"]
-            return 0, "3.11.2 (main)\n", ""
-
-    module = Python(home=str(home), view="venv", requirements=str(requirements), packages=["gunicorn==23.0.0"], python="/usr/bin/python3")
+    module = Python(home=str(home), view="venv", source=str(tmp_path), packages=["gunicorn==23.0.0"], python="/usr/bin/python3")
     first = release_state.venv(module, release_state.Host(str(home)))
     assert first["venv"].startswith(str(home / "venvs") + "/")
     assert first["venv_ready"] is False
+    assert first["dependencies"] == "requirements"
     os.makedirs(first["venv"])
     assert release_state.venv(module, release_state.Host(str(home)))["venv_ready"] is False  # unfinished
     open(os.path.join(first["venv"], ".complete"), "w").close()
     assert release_state.venv(module, release_state.Host(str(home))) == dict(first, venv_ready=True)
     requirements.write_text("Django==5.2.9\n")
     assert release_state.venv(module, release_state.Host(str(home)))["venv"] != first["venv"]
+
+
+def test_a_uv_lock_decides_over_the_requirements_file_and_names_the_virtualenv(home, tmp_path):
+    (tmp_path / "requirements.txt").write_text("Django==5.2.8\n")
+    module = Python(home=str(home), view="venv", source=str(tmp_path), packages=[], python="/usr/bin/python3")
+    before = release_state.venv(module, release_state.Host(str(home)))
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'blog'\n")
+    (tmp_path / "uv.lock").write_text("version = 1\n")
+    locked = release_state.venv(module, release_state.Host(str(home)))
+    assert locked["dependencies"] == "uv" and locked["venv"] != before["venv"]
+    (tmp_path / "uv.lock").write_text("version = 1\n# django bumped\n")
+    assert release_state.venv(module, release_state.Host(str(home)))["venv"] != locked["venv"]
+
+
+def test_a_missing_requirements_file_fails_naming_the_variable(home, tmp_path):
+    module = Python(home=str(home), view="venv", source=str(tmp_path), packages=[], python="/usr/bin/python3")
+    with pytest.raises(Failed) as failure:
+        release_state.venv(module, release_state.Host(str(home)))
+    assert "django_release_requirements_file: requirements.txt is not at the top" in str(failure.value)
 
 
 def test_inspect_names_the_live_instance_from_the_socket_link(home):
