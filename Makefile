@@ -22,7 +22,7 @@ IMAGE := deployment-django/debian:bookworm
 IMAGE_TRIXIE := deployment-django/debian:trixie
 DEMO_NAME := deployment-django-demo
 DEMO_PORT ?= 8080
-# Longest first: tools/molecule-suite.sh runs them two at a time.
+# Longest first, for MOLECULE_LANES=2 (tools/molecule-suite.sh).
 SCENARIOS ?= multihost release gallery default external_db trixie
 
 .PHONY: help venv engine image collection lint unit sanity galaxy-import molecule test demo demo-clean bench
@@ -64,7 +64,7 @@ lint: collection .cache/venvs/antsibull-changelog/.installed
 	.cache/venvs/antsibull-changelog/bin/antsibull-changelog lint
 
 unit: collection
-	pytest -q -p no:cacheprovider tests/unit tests/preflight
+	pytest -q -p no:cacheprovider -n 2 tests/unit tests/preflight
 
 sanity: collection
 	tools/ansible-test-sanity.sh

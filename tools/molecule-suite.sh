@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Run Molecule scenarios, each in full (`molecule test`), LANES of them at a
-# time (MOLECULE_LANES, default 2), keeping every scenario's output in
+# time (MOLECULE_LANES, default 1), keeping every scenario's output in
 # .cache/molecule/<scenario>.log and the seconds of each of its steps in
 # .cache/molecule/phases. The table of those times is printed at the end.
 #
 # Scenarios start in the order given, each as soon as a lane is free: give
-# the longest first. Their containers, networks and ephemeral folders have
+# the longest first. Two lanes proved no faster on 2 cores (the scenarios
+# are bound by the processor, not by waits: release and multihost side by
+# side took 1130 s, one after the other 1086 s), hence one by default. Their containers, networks and ephemeral folders have
 # names of their own, so two can run side by side; the collection is
 # installed once before (`make collection`; Molecule's own prerun is off in
 # .config/molecule/config.yml, as two runs would reinstall it under each
@@ -15,12 +17,15 @@
 # the failing tasks and tests are printed again after the table, with the
 # lines around them, so the cause is on screen without scrolling back.
 #
+# The containers share uv's and pip's download caches
+# (molecule/resources/create.yml).
+#
 # Usage: [MOLECULE_LANES=N] tools/molecule-suite.sh SCENARIO [SCENARIO ...]
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
 logs=.cache/molecule
-lanes=${MOLECULE_LANES:-2}
+lanes=${MOLECULE_LANES:-1}
 mkdir -p "$logs"
 : > "$logs/summary"
 : > "$logs/phases"
@@ -30,7 +35,7 @@ mkdir -p "$logs"
 log_with_phases() {
   local scenario=$1 line now began=0
   local start_re="\\[$scenario > ([a-z_]+)\\] Executing\$"
-  local end_re="\\[$scenario > ([a-z_]+)\\] Executed"
+  local end_re="\\[$scenario > ([a-z_]+)\\] .*Executed"
   while IFS= read -r line; do
     printf '%s\n' "$line"
     if [[ $line =~ $start_re ]]; then
