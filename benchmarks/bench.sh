@@ -23,11 +23,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=$PWD/.venv/bin:$PATH ANSIBLE_HOME=$PWD/.ansible ANSIBLE_COLLECTIONS_PATH=$PWD/.ansible/collections
-export ANSIBLE_CALLBACKS_ENABLED=ansible.posix.timer ANSIBLE_STDOUT_CALLBACK=ansible.builtin.default ANSIBLE_NOCOLOR=1
+export ANSIBLE_CALLBACKS_ENABLED=ansible.posix.timer,ansible.posix.profile_tasks PROFILE_TASKS_TASK_OUTPUT_LIMIT=30
+export ANSIBLE_STDOUT_CALLBACK=ansible.builtin.default ANSIBLE_NOCOLOR=1
 image=${1:-deployment-django/debian:bookworm} name=deployment-django-demo port=${DEMO_PORT:-8080}
 inventory=inventories/local/hosts.yml
 out=docs/BENCHMARKS.md
-mkdir -p docs
+# Each measured run's whole output, with every task's time (profile_tasks),
+# for finding where the seconds go.
+logs=.cache/bench
+mkdir -p docs "$logs"
 work=$(mktemp -d)
 boxes=(bench-floor bench-ssh bench-db bench-web1 bench-web2 bench-pip)
 cleanup() {
@@ -44,7 +48,8 @@ seconds() { # seconds COMMAND...: wall time of a command that must succeed
     end=$(date +%s%N)
     awk -v ns=$((end - start)) 'BEGIN {printf "%.1f", ns / 1e9}'
 }
-tasks() { # tasks: what the last run's recap counts, every host together
+tasks() { # tasks NAME: what the last run's recap counts, every host together; keeps its log as NAME
+    cp "$work/last.log" "$logs/$1.log"
     awk '/^PLAY RECAP/ {recap = 1; next}
          recap && / : ok=/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); n[kv[1]] += kv[2] } }
          END { printf "%d run, %d skipped", n["ok"] + n["failed"], n["skipped"] }' "$work/last.log"
@@ -153,13 +158,13 @@ deploy() { # deploy INVENTORY PLAYBOOK SOURCE [ansible-playbook options]
     shift 3
     ansible-playbook -i "$inventory" "playbooks/$playbook" -e app_source_path="$source" "$@"
 }
-ssh_first=$(seconds deploy "$work/ssh/hosts.yml" site.yml "$work/one"); ssh_first_tasks=$(tasks)
+ssh_first=$(seconds deploy "$work/ssh/hosts.yml" site.yml "$work/one"); ssh_first_tasks=$(tasks ssh-first)
 page_has bench-ssh "Benchmark release one"
-ssh_rerun=$(seconds deploy "$work/ssh/hosts.yml" site.yml "$work/one"); ssh_rerun_tasks=$(tasks)
-ssh_code=$(seconds deploy "$work/ssh/hosts.yml" release.yml "$work/code"); ssh_code_tasks=$(tasks)
+ssh_rerun=$(seconds deploy "$work/ssh/hosts.yml" site.yml "$work/one"); ssh_rerun_tasks=$(tasks ssh-rerun)
+ssh_code=$(seconds deploy "$work/ssh/hosts.yml" release.yml "$work/code"); ssh_code_tasks=$(tasks ssh-code)
 page_has bench-ssh "Benchmark code-only release"
-ssh_reqs=$(seconds deploy "$work/ssh/hosts.yml" release.yml "$work/reqs"); ssh_reqs_tasks=$(tasks)
-ssh_migrate=$(seconds deploy "$work/ssh/hosts.yml" release.yml "$work/migrate"); ssh_migrate_tasks=$(tasks)
+ssh_reqs=$(seconds deploy "$work/ssh/hosts.yml" release.yml "$work/reqs"); ssh_reqs_tasks=$(tasks ssh-requirement)
+ssh_migrate=$(seconds deploy "$work/ssh/hosts.yml" release.yml "$work/migrate"); ssh_migrate_tasks=$(tasks ssh-migration)
 page_has bench-ssh "Benchmark migration"
 docker rm -f bench-ssh >/dev/null
 echo "bench: SSH $ssh_first ($ssh_first_tasks) / $ssh_rerun ($ssh_rerun_tasks) / $ssh_code ($ssh_code_tasks) / $ssh_reqs / $ssh_migrate s" >&2
@@ -170,7 +175,7 @@ ssh_inventory "$work/rolling/hosts.yml" bench-db bench-web1 bench-web2
 echo "app_serial: 1" > "$work/rolling/serial.yml"
 deploy "$work/rolling/hosts.yml" site.yml "$work/one" -e "@$work/rolling/serial.yml" >"$work/last.log" 2>&1 \
     || { cat "$work/last.log" >&2; exit 1; }
-rolling=$(seconds deploy "$work/rolling/hosts.yml" release.yml "$work/code" -e "@$work/rolling/serial.yml"); rolling_tasks=$(tasks)
+rolling=$(seconds deploy "$work/rolling/hosts.yml" release.yml "$work/code" -e "@$work/rolling/serial.yml"); rolling_tasks=$(tasks ssh-rolling)
 page_has bench-web1 "Benchmark code-only release" && page_has bench-web2 "Benchmark code-only release"
 docker rm -f bench-db bench-web1 bench-web2 >/dev/null
 echo "bench: rolling $rolling s ($rolling_tasks)" >&2
@@ -207,13 +212,13 @@ ansible-playbook -i "$inventory" molecule/resources/prepare.yml >/dev/null
 in_box sh -c 'apt-get install -y -qq wrk hey procps >/dev/null'
 
 echo "bench: converge, re-run" >&2
-cold=$(seconds ansible-playbook -i "$inventory" playbooks/site.yml); cold_tasks=$(tasks)
-idem=$(seconds ansible-playbook -i "$inventory" playbooks/site.yml); idem_tasks=$(tasks)
+cold=$(seconds ansible-playbook -i "$inventory" playbooks/site.yml); cold_tasks=$(tasks docker-first)
+idem=$(seconds ansible-playbook -i "$inventory" playbooks/site.yml); idem_tasks=$(tasks docker-rerun)
 
 echo "bench: code-only release (docker connection)" >&2
 cp -r examples/notes "$work/demo-code"
 sed -i 's/Hello from the notes example/Benchmark code-only release/' "$work/demo-code/notes/templates/notes/index.html"
-code=$(seconds ansible-playbook -i "$inventory" playbooks/release.yml -e app_source_path="$work/demo-code"); code_tasks=$(tasks)
+code=$(seconds ansible-playbook -i "$inventory" playbooks/release.yml -e app_source_path="$work/demo-code"); code_tasks=$(tasks docker-code)
 curl -fsS "http://localhost:${port}/" | grep -q "Benchmark code-only release"
 
 echo "bench: code-only release under load" >&2
