@@ -36,6 +36,10 @@ options:
     description: V(auto), V(uv), V(poetry) or V(requirements), as C(django_release_dependencies).
     type: str
     default: auto
+  installer:
+    description: V(uv) or V(pip), as C(django_release_installer); a C(uv.lock) is refused to V(pip).
+    type: str
+    default: uv
 """
 
 EXAMPLES = r"""
@@ -130,14 +134,14 @@ def uv_lock_drift(pyproject, lock):
     return problems
 
 
-def dependency_source(path, requirements_file="requirements.txt", dependencies="auto"):
+def dependency_source(path, requirements_file="requirements.txt", dependencies="auto", installer="uv"):
     """The lookup's answer for one directory (see RETURN)."""
     try:
         present = os.listdir(path)
     except OSError as error:
         return dict(kind="", files=[], problem="django_release_source_path %s cannot be read: %s" % (path, error))
     try:
-        kind, files = release_plan.dependency_source(present, dependencies, requirements_file)
+        kind, files = release_plan.dependency_source(present, dependencies, requirements_file, installer)
     except release_plan.PlanError as error:
         return dict(kind="", files=[], problem=str(error))
     problem = ""
@@ -164,6 +168,8 @@ class LookupModule(LookupBase):
         if tomllib is None or Requirement is None:
             raise AnsibleLookupError("dependency_source needs Python 3.11 or newer and the packaging library on the controller")
         return [
-            dependency_source(term, self.get_option("requirements_file"), self.get_option("dependencies"))
+            dependency_source(
+                term, self.get_option("requirements_file"), self.get_option("dependencies"), self.get_option("installer")
+            )
             for term in terms
         ]

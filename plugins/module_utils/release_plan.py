@@ -120,12 +120,13 @@ def release_name(requested, timestamp, shape_fingerprint, live_id=""):
 DEPENDENCY_KINDS = ("uv", "poetry", "requirements")
 
 
-def dependency_source(present, requested="auto", requirements_file="requirements.txt"):
+def dependency_source(present, requested="auto", requirements_file="requirements.txt", installer="uv"):
     """(kind, files) a release's virtualenv is built from. ``present`` holds
     the files found at the project's top. "auto" takes uv.lock (with its
     pyproject.toml), else poetry.lock (with its pyproject.toml), else the
-    requirements file; a named kind must have its files. ``files`` is what
-    the virtualenv's name is checksummed from."""
+    requirements file; a named kind must have its files, and a uv.lock needs
+    the uv ``installer``. ``files`` is what the virtualenv's name is
+    checksummed from."""
     present = set(present)
     needs = {
         "uv": ["pyproject.toml", "uv.lock"],
@@ -156,6 +157,12 @@ def dependency_source(present, requested="auto", requirements_file="requirements
                     " and ".join(needs[kind]),
                     " and ".join(missing) + (" is" if len(missing) == 1 else " are"),
                 )
+            )
+        if kind == "uv" and installer != "uv":
+            raise PlanError(
+                "django_release_installer is %s, but the project's dependencies are locked in uv.lock, which only uv"
+                " installs: set django_release_installer to uv (or django_release_dependencies to requirements)"
+                % installer
             )
         return kind, needs[kind]
     return "requirements", []

@@ -120,6 +120,11 @@ options:
     type: str
     choices: [auto, uv, poetry, requirements]
     default: auto
+  installer:
+    description: V(venv). What builds the virtualenv; a C(uv.lock) is refused to V(pip).
+    type: str
+    choices: [uv, pip]
+    default: uv
   packages:
     description: V(venv). Pinned packages added to every virtualenv.
     type: list
@@ -550,7 +555,7 @@ def venv(module, host):
         module.fail_json(msg="django_release_python %s does not run: %s" % (json.dumps(params["python"]), err.strip()))
     try:
         kind, files = release_plan.dependency_source(
-            os.listdir(params["source"]), params["dependencies"], params["requirements_file"]
+            os.listdir(params["source"]), params["dependencies"], params["requirements_file"], params["installer"]
         )
     except (OSError, release_plan.PlanError) as error:
         module.fail_json(msg=str(error))
@@ -580,6 +585,7 @@ def main():
             source=dict(type="path", default=""),
             requirements_file=dict(type="str", default="requirements.txt"),
             dependencies=dict(type="str", choices=["auto", "uv", "poetry", "requirements"], default="auto"),
+            installer=dict(type="str", choices=["uv", "pip"], default="uv"),
             packages=dict(type="list", elements="str", default=[]),
             python=dict(type="path", default="/usr/bin/python3"),
         ),

@@ -74,3 +74,8 @@ def test_poetry_and_requirements_projects_and_missing_files(tmp_path):
     assert "django_release_requirements_file: reqs.txt" in dependency_source(str(tmp_path), "reqs.txt", "requirements")["problem"]
     assert dependency_source(str(tmp_path), "", "requirements") == dict(kind="requirements", files=[], problem="")
     assert "cannot be read" in dependency_source(str(tmp_path / "nowhere"))["problem"]
+
+
+def test_a_uv_lock_for_pip_is_named_on_the_controller(gallery):
+    problem = dependency_source(str(gallery), installer="pip")["problem"]
+    assert problem.startswith("django_release_installer is pip, but the project's dependencies are locked in uv.lock")

@@ -236,3 +236,15 @@ def test_a_missing_dependency_file_is_named(present, requested, words):
 
 def test_a_project_without_requirements_file_installs_only_the_packages():
     assert plan.dependency_source(["pyproject.toml"], "auto", requirements_file="") == ("requirements", [])
+
+
+def test_a_uv_lock_is_refused_to_pip_but_not_a_poetry_lock():
+    with pytest.raises(plan.PlanError) as error:
+        plan.dependency_source(["pyproject.toml", "uv.lock"], "auto", installer="pip")
+    assert "django_release_installer is pip, but the project's dependencies are locked in uv.lock" in str(error.value)
+    assert plan.dependency_source(["pyproject.toml", "poetry.lock"], "auto", installer="pip") == (
+        "poetry",
+        ["pyproject.toml", "poetry.lock"],
+    )
+    # Told to use the requirements file, pip is fine beside a uv.lock.
+    assert plan.dependency_source(["requirements.txt", "uv.lock"], "requirements", installer="pip")[0] == "requirements"

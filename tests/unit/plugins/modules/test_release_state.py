@@ -33,6 +33,7 @@ class FakeModule:
             source="",
             requirements_file="requirements.txt",
             dependencies="auto",
+            installer="uv",
         )
         self.params.update(params)
         if self.params["home"] and not self.params["socket"]:
