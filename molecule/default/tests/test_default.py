@@ -168,6 +168,9 @@ def test_only_the_live_instance_runs_and_starts_at_boot(host):
     idle = "green" if instance == "blue" else "blue"
     assert host.service(unit).is_running
     assert host.service(unit).is_enabled
+    # The old instance stops on a timer after its drain, not during the
+    # deploy: wait for the timer, if it has not fired yet.
+    host.run("timeout 60 sh -c 'while systemctl is-active --quiet gunicorn-notes-retire-%s.timer gunicorn-notes-retire-%s.service; do sleep 1; done'" % (idle, idle))
     assert not host.service("gunicorn-notes@%s.service" % idle).is_running
     assert not host.service("gunicorn-notes@%s.service" % idle).is_enabled
     # A stopped instance leaves no socket a late connection could wake.

@@ -168,6 +168,11 @@ def test_each_release_went_live_on_the_other_instance(host, name, previous):
 
 def test_the_instance_that_served_before_stopped_after_its_drain(host):
     live, before = record(host, "four"), record(host, "three")
+    # The deploy did not wait for the drain: a timer on the host stops the
+    # old instance; it is gone once it has fired.
+    retire = "gunicorn-gallery-retire-%s" % before["instance"]
+    host.run("timeout 60 sh -c 'while systemctl is-active --quiet %s.timer %s.service; do sleep 1; done'" % (retire, retire))
+    assert not host.service(retire + ".timer").is_running
     assert host.service("gunicorn-gallery@%s.service" % live["instance"]).is_running
     assert not host.service("gunicorn-gallery@%s.service" % before["instance"]).is_running
 
