@@ -170,7 +170,8 @@ def test_only_the_live_instance_runs_and_starts_at_boot(host):
     assert host.service(unit).is_enabled
     # The old instance stops on a timer after its drain, not during the
     # deploy: wait for the timer, if it has not fired yet.
-    host.run("timeout 60 sh -c 'while systemctl is-active --quiet gunicorn-notes-retire-%s.timer gunicorn-notes-retire-%s.service; do sleep 1; done'" % (idle, idle))
+    retire = "gunicorn-notes-retire-%s" % idle
+    host.run("timeout 60 sh -c 'while systemctl is-active --quiet %s.timer %s.service; do sleep 1; done'" % (retire, retire))
     assert not host.service("gunicorn-notes@%s.service" % idle).is_running
     assert not host.service("gunicorn-notes@%s.service" % idle).is_enabled
     # A stopped instance leaves no socket a late connection could wake.
@@ -268,6 +269,23 @@ def test_a_dry_run_of_the_site_on_the_converged_host_changes_nothing(host):
     log = host.file("/var/lib/dry-run.log").content_string
     assert log.startswith("rc=0\n"), log[-3000:]
     assert re.search(r"django-default\s+: ok=\d+\s+changed=0\s+unreachable=0\s+failed=0", log), log[-3000:]
+
+
+def test_a_run_whose_inputs_did_not_change_still_puts_hand_edits_back(host):
+    # The idempotence step proved a second run changes nothing (the roles
+    # skip their steps on their stamps); hand edits make the stamps stale.
+    log = host.file("/var/lib/over-hand-edits.log").content_string
+    for task in ("Write the site, tested with nginx -t before it lands",
+                 "Write the application environment to /etc/notes/notes.env",
+                 "Start nginx and enable it at boot"):
+        assert re.search(r"TASK \[deployment\.django\.\w+ : %s\] \**\n(?:.*\n)?changed:" % re.escape(task), log), task
+    assert "# edited by hand" not in host.file("/etc/nginx/sites-available/notes.conf").content_string
+    assert host.file("/etc/notes/notes.env").mode == 0o640
+    assert host.service("nginx").is_running
+    stamps = host.file("/var/lib/deployment-django/stamps")
+    assert stamps.mode == 0o700
+    assert sorted(stamps.listdir()) == ["notes-gunicorn.json", "notes-nginx_static.json", "notes-postgres.json",
+                                        "notes-python_app.json"]
 
 
 def test_no_secret_appears_in_a_very_verbose_run(host):

@@ -1,0 +1,137 @@
+"""host_stamp: a stamp holds only while the inputs and every recorded item are as they were."""
+
+import os
+
+import pytest
+
+from ansible_collections.deployment.django.plugins.modules import host_stamp
+
+STATUS = """Package: nginx
+Status: install ok installed
+Version: 1.22.1-9
+
+Package: postgresql
+Status: deinstall ok config-files
+Version: 15+248
+
+Package: acl
+Status: install ok installed
+Description: access control list
+ continued: line
+Version: 2.3.1-3
+"""
+
+
+class FakeModule:
+    check_mode = False
+
+    def get_bin_path(self, name, required=False):
+        return "/bin/" + name
+
+    def run_command(self, argv):
+        raise AssertionError("no services asked in these tests")
+
+    def atomic_move(self, src, dest):
+        os.rename(src, dest)
+
+
+def params(tmp_path, **changes):
+    base = dict(path=str(tmp_path / "stamps" / "app-role.json"), state="check", digest="d1",
+                files=[], present=[], services=[], packages=[], users=[], groups=[])
+    base.update(changes)
+    return base
+
+
+def test_installed_packages_reads_only_installed_ones():
+    found = host_stamp.installed_packages(["nginx", "postgresql", "acl", "missing"], STATUS)
+    assert found == {"nginx": "1.22.1-9", "postgresql": None, "acl": "2.3.1-3", "missing": None}
+
+
+def test_observe_file_tells_files_links_folders_and_absence(tmp_path):
+    (tmp_path / "f").write_text("x")
+    os.chmod(str(tmp_path / "f"), 0o640)
+    os.symlink("f", str(tmp_path / "l"))
+    assert host_stamp.observe_file(str(tmp_path / "f"))["mode"] == "0640"
+    assert host_stamp.observe_file(str(tmp_path / "f"))["kind"] == "file"
+    assert host_stamp.observe_file(str(tmp_path / "l"))["target"] == "f"
+    assert host_stamp.observe_file(str(tmp_path))["kind"] == "directory"
+    assert host_stamp.observe_file(str(tmp_path / "none")) == {"kind": "absent"}
+
+
+def test_without_a_stamp_a_run_is_a_full_one(tmp_path):
+    result = host_stamp.run(FakeModule(), params(tmp_path))
+    assert result["current"] is False
+    assert result["differences"] == ["no record of an earlier run"]
+
+
+def test_a_written_stamp_holds_until_a_file_or_the_inputs_change(tmp_path):
+    managed = tmp_path / "site.conf"
+    managed.write_text("server {}\n")
+    gone = str(tmp_path / "default")
+    files = [str(managed), gone]
+    written = host_stamp.run(FakeModule(), params(tmp_path, state="write", files=files))
+    assert written["changed"] is True
+    assert oct(os.stat(params(tmp_path)["path"]).st_mode & 0o777) == "0o600"
+    assert host_stamp.run(FakeModule(), params(tmp_path, files=files))["current"] is True
+    # Written again unchanged: nothing to do.
+    assert host_stamp.run(FakeModule(), params(tmp_path, state="write", files=files))["changed"] is False
+
+    assert host_stamp.run(FakeModule(), params(tmp_path, files=files, digest="d2"))["differences"] == [
+        "the role's inputs changed"]
+    managed.write_text("server { listen 81; }\n")
+    assert host_stamp.run(FakeModule(), params(tmp_path, files=files))["differences"] == [
+        "file %s changed" % managed]
+    managed.write_text("server {}\n")
+    os.chmod(str(managed), 0o666)
+    assert host_stamp.run(FakeModule(), params(tmp_path, files=files))["current"] is False
+    os.chmod(str(managed), 0o644)
+    open(gone, "w").close()
+    assert host_stamp.run(FakeModule(), params(tmp_path, files=files))["differences"] == ["file %s changed" % gone]
+
+
+def test_a_path_listed_since_or_no_longer_makes_the_stamp_stale(tmp_path):
+    (tmp_path / "a").write_text("a")
+    host_stamp.run(FakeModule(), params(tmp_path, state="write", files=[str(tmp_path / "a")]))
+    more = host_stamp.run(FakeModule(), params(tmp_path, files=[str(tmp_path / "a"), str(tmp_path / "b")]))
+    assert more["differences"] == ["file %s was not recorded" % (tmp_path / "b")]
+    fewer = host_stamp.run(FakeModule(), params(tmp_path, files=[]))
+    assert fewer["differences"] == ["file %s is no longer listed" % (tmp_path / "a")]
+
+
+def test_a_present_path_may_change_but_not_go(tmp_path):
+    switch = tmp_path / "state.conf"
+    switch.write_text("off")
+    host_stamp.run(FakeModule(), params(tmp_path, state="write", present=[str(switch)]))
+    switch.write_text("on")
+    assert host_stamp.run(FakeModule(), params(tmp_path, present=[str(switch)]))["current"] is True
+    switch.unlink()
+    assert "present %s is missing" % switch in host_stamp.run(FakeModule(), params(tmp_path, present=[str(switch)]))[
+        "differences"]
+
+
+@pytest.mark.parametrize("seen, expected", [
+    ({"services": {"nginx": {"active": "failed", "enabled": "enabled"}}}, "service nginx is failed"),
+    ({"packages": {"nginx": None}}, "package nginx is not installed"),
+    ({"users": {"notes": None}}, "user notes does not exist"),
+])
+def test_a_broken_host_never_holds_a_stamp(seen, expected):
+    recorded = {"digest": "d", "host": seen}
+    assert expected in host_stamp.differences(recorded, "d", seen)
+
+
+def test_a_missing_account_is_seen(tmp_path):
+    result = host_stamp.run(FakeModule(), params(tmp_path, state="check", users=["no-such-user-here"]))
+    assert result["current"] is False
+    seen = host_stamp.observe(FakeModule(), params(tmp_path, users=["root"], groups=["root"]))
+    assert seen["users"]["root"][0] == 0 and seen["groups"]["root"] == [0]
+
+
+def test_check_mode_writes_nothing_and_absent_removes(tmp_path):
+    module = FakeModule()
+    module.check_mode = True
+    assert host_stamp.run(module, params(tmp_path, state="write"))["changed"] is True
+    assert not os.path.exists(params(tmp_path)["path"])
+    module.check_mode = False
+    host_stamp.run(module, params(tmp_path, state="write"))
+    assert host_stamp.run(module, params(tmp_path, state="absent"))["changed"] is True
+    assert not os.path.exists(params(tmp_path)["path"])
