@@ -270,6 +270,10 @@ find "$base$cg" -name cgroup.procs -exec cat {} + 2>/dev/null | while read -r pi
     awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null
 done | awk '{kb += $1} END {print kb * 1024}'
 SH
+# The old instance stops from a timer after its drain, after the deploy
+# returned: measure only once none is pending.
+drained() { in_box sh -c 'while systemctl list-units --plain --no-legend "gunicorn-notes-retire-*" | grep -q .; do sleep 0.5; done'; }
+drained
 in_box sh -c "peak=0; while true; do m=\$(sh /tmp/rss.sh); [ \$m -gt \$peak ] && peak=\$m && echo \$peak > /tmp/mem-peak; sleep 0.2; done >/dev/null 2>&1 &"
 sleep 1
 mem_before=$(in_box sh /tmp/rss.sh)
@@ -278,6 +282,7 @@ sleep 3
 slow=$(seconds ansible-playbook -i "$inventory" playbooks/release.yml -e app_source_path="$work/slow2")
 sleep 3
 in_box pkill -INT hey
+drained
 in_box pkill -f 'while true; do m='
 sleep 2
 mem_after=$(in_box sh /tmp/rss.sh)

@@ -85,14 +85,14 @@ def test_one_bad_input_among_good_ones_is_named(inventory):
 
 def test_good_input_passes_the_preflight_play(inventory):
     # The local demo's inputs, as they are: the preflight play passes on
-    # every host and the next play starts (in check mode on the controller,
-    # where it stops for want of a PostgreSQL server; that is not the point).
+    # every host and the next plays start (in check mode on the controller,
+    # where they stop for want of a PostgreSQL server; that is not the point).
     rc, out = run_site(inventory)
     preflight = out.split("PLAY [Run PostgreSQL]", 1)
     assert len(preflight) == 2, out
     assert "fatal:" not in preflight[0], out
     assert re.search(r"^ok: \[target\]", preflight[0], flags=re.MULTILINE), out
-    assert plays(out)[:2] == [PREFLIGHT_PLAY, "Run PostgreSQL"]
+    assert plays(out)[:3] == [PREFLIGHT_PLAY, "Install every host's packages in one run", "Run PostgreSQL"]
 
 
 def test_missing_app_name(inventory):

@@ -271,6 +271,17 @@ def test_a_dry_run_of_the_site_on_the_converged_host_changes_nothing(host):
     assert re.search(r"django-default\s+: ok=\d+\s+changed=0\s+unreachable=0\s+failed=0", log), log[-3000:]
 
 
+def test_a_release_starting_on_a_draining_instance_cancelled_its_stop_first(host):
+    # After the rollback (a 900 s drain) one instance was left draining with
+    # its stop timer pending; release two then started on that instance.
+    timers = host.file("%s/draining-after-rollback.txt" % MARKERS).content_string.split()
+    live = live_unit(host).split("@")[1].split(".")[0]
+    assert timers == ["gunicorn-notes-retire-%s.timer" % live]
+    # Its timer is gone: nothing will stop the live instance.
+    assert not host.service("gunicorn-notes-retire-%s.timer" % live).is_running
+    assert host.service(live_unit(host)).is_running
+
+
 def test_a_run_whose_inputs_did_not_change_still_puts_hand_edits_back(host):
     # The idempotence step proved a second run changes nothing (the roles
     # skip their steps on their stamps); hand edits make the stamps stale.
@@ -284,8 +295,8 @@ def test_a_run_whose_inputs_did_not_change_still_puts_hand_edits_back(host):
     assert host.service("nginx").is_running
     stamps = host.file("/var/lib/deployment-django/stamps")
     assert stamps.mode == 0o700
-    assert sorted(stamps.listdir()) == ["notes-gunicorn.json", "notes-nginx_static.json", "notes-postgres.json",
-                                        "notes-python_app.json"]
+    assert sorted(stamps.listdir()) == ["notes-gunicorn.json", "notes-nginx_static.json", "notes-packages.json",
+                                        "notes-postgres.json", "notes-python_app.json"]
 
 
 def test_no_secret_appears_in_a_very_verbose_run(host):
