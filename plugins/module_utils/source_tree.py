@@ -123,6 +123,13 @@ def _hash_file(path, digest):
             digest.update(chunk)
 
 
+def file_sha256(path):
+    """The hexadecimal SHA-256 of one file's content, read in chunks."""
+    digest = hashlib.sha256()
+    _hash_file(path, digest)
+    return digest.hexdigest()
+
+
 def tree_digest(root, exclude=()):
     """SHA-256 (hex) of a directory tree (relative paths, contents, the
     executable bit, link targets), or of one file as a whole."""

@@ -120,13 +120,13 @@ differences:
 """
 
 import grp
-import hashlib
 import json
 import os
 import pwd
 import stat
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.deployment.django.plugins.module_utils.source_tree import file_sha256
 
 DPKG_STATUS = "/var/lib/dpkg/status"
 
@@ -144,11 +144,7 @@ def observe_file(path):
     elif stat.S_ISDIR(st.st_mode):
         seen["kind"] = "directory"
     elif stat.S_ISREG(st.st_mode):
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(65536), b""):
-                digest.update(block)
-        seen.update(kind="file", sha256=digest.hexdigest())
+        seen.update(kind="file", sha256=file_sha256(path))
     else:
         seen["kind"] = "other"
     return seen

@@ -285,6 +285,7 @@ import shutil
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.deployment.django.plugins.module_utils import release_plan
+from ansible_collections.deployment.django.plugins.module_utils.source_tree import file_sha256
 
 UNIT_DIR = "/etc/systemd/system"
 # The hashed static files of the releases kept, for pages they rendered.
@@ -302,14 +303,6 @@ def _read_json(path):
         return {}
 
 
-def _checksum(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(65536), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def dependencies_checksum(paths):
     """What names a virtualenv: the one requirements file's SHA-256 (as
     before lockfiles, so existing virtualenvs are found again), or a digest of
@@ -317,10 +310,10 @@ def dependencies_checksum(paths):
     if not paths:
         return ""
     if len(paths) == 1:
-        return _checksum(paths[0])
+        return file_sha256(paths[0])
     digest = hashlib.sha256()
     for path in paths:
-        digest.update(("%s %s\n" % (os.path.basename(path), _checksum(path))).encode())
+        digest.update(("%s %s\n" % (os.path.basename(path), file_sha256(path))).encode())
     return digest.hexdigest()
 
 
@@ -382,8 +375,8 @@ def config_checksum(env_file, service):
     if not paths:
         return ""
     if paths == [env_file]:
-        return _checksum(env_file)
-    return release_plan.fingerprint([_checksum(path) for path in paths])
+        return file_sha256(env_file)
+    return release_plan.fingerprint([file_sha256(path) for path in paths])
 
 
 def inspect(module, host):

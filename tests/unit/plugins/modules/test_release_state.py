@@ -88,7 +88,7 @@ def test_the_same_shape_again_builds_nothing_and_points_at_the_live_release(home
     release(home, "r1", {"fingerprint": release_plan.fingerprint(shape)})
     env = home / "blog.env"
     env.write_text("A=1\n")
-    go_live(home, "r1", {"release": "r1", "history": ["r1"], "env_checksum": release_state._checksum(str(env))})
+    go_live(home, "r1", {"release": "r1", "history": ["r1"], "env_checksum": release_state.file_sha256(str(env))})
     found = release_state.inspect(FakeModule(home=str(home), shape=shape, env_file=str(env)), release_state.Host(str(home)))
     assert (found["build"], found["restart"], found["id"]) == (False, False, "r1")
     assert found["path"] == str(home / "releases" / "r1")
@@ -157,7 +157,7 @@ def test_served_records_the_release_and_its_environment_in_the_state_file(home):
     assert result["changed"] is True
     assert state == {
         "release": "r1",
-        "env_checksum": release_state._checksum(str(env)),
+        "env_checksum": release_state.file_sha256(str(env)),
         "history": ["r1"],
         "setup": "s1",
         "venvs": {"r1": str(home / "venvs/v1")},
@@ -266,11 +266,11 @@ def test_a_changed_unit_counts_like_a_changed_environment_file(home, monkeypatch
     env = home / "blog.env"
     env.write_text("A=1\n")
     before = release_state.config_checksum(str(env), "gunicorn-blog")
-    assert before != release_state._checksum(str(env))
+    assert before != release_state.file_sha256(str(env))
     (units / "gunicorn-blog@.service").write_text("[Service]\nExecStart=gunicorn --workers 9\n")
     assert release_state.config_checksum(str(env), "gunicorn-blog") != before
     # Without units (the roles used without gunicorn's), the file alone.
-    assert release_state.config_checksum(str(env), "other") == release_state._checksum(str(env))
+    assert release_state.config_checksum(str(env), "other") == release_state.file_sha256(str(env))
 
 
 def static_release(home, name, files):
@@ -320,5 +320,5 @@ def test_a_locked_projects_virtualenv_follows_its_lockfile_and_pyproject(tmp_pat
     lock.write_text("version = 1\n# django bumped\n")
     assert release_state.dependencies_checksum([str(pyproject), str(lock)]) != first
     # One requirements file keeps the checksum it always had.
-    assert release_state.dependencies_checksum([str(lock)]) == release_state._checksum(str(lock))
+    assert release_state.dependencies_checksum([str(lock)]) == release_state.file_sha256(str(lock))
     assert release_state.dependencies_checksum([]) == ""
