@@ -207,6 +207,16 @@ def observe(module, params):
     return seen
 
 
+def recordable(section, state):
+    """What a stamp keeps of an item. A service's active state is left out:
+    it may be passing (activating, reloading) right after the role restarted
+    or reloaded it, and a service that is not running never lets a stamp
+    hold anyway (below)."""
+    if section == "services" and isinstance(state, dict):
+        return dict((key, value) for key, value in state.items() if key != "active")
+    return state
+
+
 def differences(recorded, digest, seen):
     """What differs between a stamp and the inputs and host of now; empty when the stamp holds."""
     if not recorded:
@@ -223,7 +233,7 @@ def differences(recorded, digest, seen):
         for name, now in sorted(seen.get(section, {}).items()):
             if name not in before:
                 found.append("%s %s was not recorded" % (section[:-1], name))
-            elif before[name] != now:
+            elif recordable(section, before[name]) != recordable(section, now):
                 found.append("%s %s changed" % (section[:-1], name))
     # Everything recorded must have been asked about again.
     for section, before in sorted(was.items()):
@@ -263,7 +273,9 @@ def run(module, params):
     found = differences(recorded, params["digest"], seen)
     if params["state"] == "check":
         return {"changed": False, "current": not found, "differences": found}
-    stamp = {"digest": params["digest"], "host": seen}
+    stamp = {"digest": params["digest"],
+             "host": dict((section, dict((name, recordable(section, state)) for name, state in items.items()))
+                          for section, items in seen.items())}
     changed = recorded != stamp
     if changed and not module.check_mode:
         folder = os.path.dirname(path) or "."

@@ -135,3 +135,21 @@ def test_check_mode_writes_nothing_and_absent_removes(tmp_path):
     host_stamp.run(module, params(tmp_path, state="write"))
     assert host_stamp.run(module, params(tmp_path, state="absent"))["changed"] is True
     assert not os.path.exists(params(tmp_path)["path"])
+
+
+def test_a_service_caught_reloading_when_recorded_still_holds_once_it_runs(tmp_path):
+    # Right after a restart or reload a unit may answer "activating" or
+    # "reloading": the stamp keeps its enabled state, not that moment.
+    class Systemd(FakeModule):
+        active = "reloading"
+
+        def run_command(self, argv):
+            return 0, (self.active if argv[1] == "is-active" else "enabled") + "\n", ""
+
+    module = Systemd()
+    host_stamp.run(module, params(tmp_path, state="write", services=["postgresql@15-main"]))
+    module.active = "active"
+    assert host_stamp.run(module, params(tmp_path, services=["postgresql@15-main"]))["current"] is True
+    module.active = "failed"
+    assert host_stamp.run(module, params(tmp_path, services=["postgresql@15-main"]))["differences"] == [
+        "service postgresql@15-main is failed"]
