@@ -24,9 +24,17 @@ description:
     racing for a free lock cannot both win.
 options:
   path:
-    description: The lock file. Its folder must exist.
+    description: The lock file. Its folder must exist, unless O(folder_mode) is given.
     type: path
     required: true
+  folder_mode:
+    description:
+      - When set (octal, such as V("0700")), the lock's folder is created when
+        missing and given this mode, owned by the user the module runs as
+        (root's alone with V("0700")), in the same call that takes the lock.
+      - Empty leaves the folder as it is.
+    type: str
+    default: ""
   state:
     description:
       - V(present) takes the lock (or keeps it when O(owner) holds it).
@@ -182,6 +190,24 @@ def acquire(module, path, owner, wait, ttl, force, info, clock=time.time, sleep=
         sleep(min(1.0, max(deadline - now, 0.05)))
 
 
+def own_folder(module, folder, mode_text):
+    """The lock's folder, made when missing, with exactly ``mode_text`` and
+    the module's user as owner."""
+    try:
+        mode = int(mode_text, 8)
+    except ValueError:
+        module.fail_json(msg="folder_mode must be an octal mode such as 0700; got %s." % json.dumps(mode_text))
+    if not os.path.isdir(folder):
+        os.makedirs(os.path.dirname(folder) or ".", 0o755, exist_ok=True)
+        os.mkdir(folder, mode & 0o700)
+    status = os.stat(folder)
+    owned = (status.st_uid, status.st_gid) == (os.geteuid(), os.getegid())
+    if not owned:
+        os.chown(folder, os.geteuid(), os.getegid())
+    if not owned or status.st_mode & 0o7777 != mode:
+        os.chmod(folder, mode)
+
+
 def release(module, path, owner, force):
     holder = read_lock(path)
     if not holder or (holder.get("owner") != owner and not force):
@@ -204,6 +230,7 @@ def main():
             ttl=dict(type="int", default=3600),
             force=dict(type="bool", default=False),
             info=dict(type="dict", default={}),
+            folder_mode=dict(type="str", default=""),
         ),
         supports_check_mode=True,
     )
@@ -213,7 +240,9 @@ def main():
     if params["wait"] < 0 or params["ttl"] < 1:
         module.fail_json(msg="wait must be 0 or more and ttl 1 or more seconds; got wait %d, ttl %d." % (params["wait"], params["ttl"]))
     folder = os.path.dirname(params["path"]) or "."
-    if not os.path.isdir(folder):
+    if params["folder_mode"] and not module.check_mode:
+        own_folder(module, folder, params["folder_mode"])
+    if not os.path.isdir(folder) and not (params["folder_mode"] and module.check_mode):
         module.fail_json(msg="The folder of the lock, %s, does not exist." % folder)
     if params["state"] == "present":
         result = acquire(module, params["path"], params["owner"], params["wait"], params["ttl"], params["force"], params["info"])

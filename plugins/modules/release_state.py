@@ -37,6 +37,33 @@ description:
     C(venvs/), and says whether a finished one is there.
   - V(failed) marks O(release) failed for inspection (C(.failed), with
     O(failure)), so it is never a rollback target nor kept.
+  - V(prepare) makes the root-owned folders of O(home) (C(releases/),
+    C(venvs/)) and an empty folder for O(release), removing what an earlier
+    attempt left there.
+  - V(venv), given O(revision), also writes it into the release's
+    C(REVISION); given O(link), links the release's C(.venv) to the
+    virtualenv it names (which may still be built); given O(project), says
+    whether the release has C(manage.py) there.
+  - V(shared) makes each of O(shared) a folder below C(shared/) that
+    outlives releases (the app's; O(media_path)'s setgid and readable by
+    O(media_group)) and, where asked, replaces the path in the release at
+    O(project) by a link to it.
+  - V(built) writes O(record), what O(release) was built from, into its
+    C(.release.json), and with O(static) adds its hashed static files to
+    C(static-kept/) as V(static) does.
+  - V(start) starts O(release) on the idle gunicorn instance O(instance) of
+    O(service). It stops what still runs there and the instance's pending
+    retirement, points the instance's link at the release and starts the
+    instance.
+  - V(switch) points C(current) at the release folder O(release) (when
+    given), then the O(socket) link at O(instance)'s socket, each link
+    replaced by one rename, so that every new connection reaches one
+    instance or the other.
+  - V(live) makes the live instance O(instance) the one the host starts at
+    boot (its unit enabled, O(old_instance)'s disabled, O(tmpfiles) recreating
+    the O(socket) link), and retires O(old_instance) after O(drain) seconds
+    (a transient timer, C(<service>-retire-<instance>)), or at once for 0;
+    with O(prune), it then prunes as V(prune) does.
   - The decisions are plain functions in C(module_utils/release_plan.py), with
     unit tests.
 options:
@@ -47,7 +74,7 @@ options:
   view:
     description: What to do.
     type: str
-    choices: [inspect, prune, rollback, served, failed, static, venv]
+    choices: [inspect, prune, rollback, served, failed, static, venv, prepare, shared, built, start, switch, live]
     default: inspect
   shape:
     description:
@@ -75,7 +102,7 @@ options:
     default: ""
   service:
     description:
-      - V(inspect) and V(served). The base name of the app's template units C(<service>@.service) and
+      - V(inspect), V(served), V(start) and V(live). The base name of the app's template units C(<service>@.service) and
         C(<service>@.socket), whose instances C(blue) and C(green) take turns serving releases.
       - The units' files count with O(env_file) in the checksum that decides restarts.
     type: str
@@ -84,6 +111,8 @@ options:
     description:
       - V(inspect) and V(rollback). The link to the live instance's socket (C(blue.sock) or C(green.sock) beside
         it); it names the live instance and so the one a release starts on.
+      - V(live). The link that O(tmpfiles) recreates at boot.
+      - V(switch). The link nginx connects to, pointed at O(instance)'s socket beside it; empty leaves it.
     type: path
     default: ""
   release:
@@ -91,6 +120,8 @@ options:
       - V(prune). The release now live, kept whatever its age.
       - V(static). The release about to serve.
       - V(served) and V(failed). The release to record.
+      - V(prepare) and V(built). The new release's name.
+      - V(start) and V(switch). The release's folder; for V(switch), empty leaves C(current) as it is.
     type: str
     default: ""
   setup:
@@ -109,6 +140,82 @@ options:
     description: V(venv). The release's folder on the host, whose top holds the dependency files.
     type: path
     default: ""
+  revision:
+    description: V(venv). Written into O(source)'s C(REVISION) when not empty (the release's id).
+    type: str
+    default: ""
+  link:
+    description: V(venv). Link O(source)'s C(.venv) to the virtualenv.
+    type: bool
+    default: false
+  project:
+    description:
+      - V(venv). The project's folder (holding C(manage.py)); empty for none.
+      - V(shared). The project's folder in the release, where the shared paths are linked.
+    type: path
+    default: ""
+  shared:
+    description:
+      - V(shared). The paths that outlive releases, relative to O(project).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: Relative to O(project) and to C(shared/).
+        type: str
+        required: true
+      link:
+        description: Replace the path in the release by a link to C(shared/).
+        type: bool
+        default: true
+  media_path:
+    description:
+      - V(shared). The one of O(shared) that holds MEDIA_ROOT, setgid and readable by O(media_group); empty for none.
+    type: str
+    default: ""
+  user:
+    description: V(shared). The app's account, which owns the shared folders.
+    type: str
+    default: ""
+  group:
+    description: V(shared). The app's group, the shared folders' group.
+    type: str
+    default: ""
+  media_group:
+    description: V(shared). The group that reads MEDIA_ROOT (the web server's).
+    type: str
+    default: ""
+  record:
+    description: V(built). What the release was built from (id, fingerprint, source, virtualenv, settings).
+    type: dict
+    default: {}
+  static:
+    description: V(built). Keep the release's hashed static files in C(static-kept/).
+    type: bool
+    default: false
+  instance:
+    description:
+      - V(start). The idle instance the release starts on, C(blue) or C(green).
+      - V(live) and V(switch). The instance that now serves.
+    type: str
+    default: ""
+  old_instance:
+    description: V(live). The instance that served before; empty for none.
+    type: str
+    default: ""
+  tmpfiles:
+    description: V(live). The C(tmpfiles.d) file that recreates O(socket) at boot.
+    type: path
+    default: ""
+  drain:
+    description: V(live). Seconds the old instance keeps serving the connections it has before it stops.
+    type: int
+    default: 0
+  prune:
+    description: V(live). Then remove old and failed releases and unused virtualenvs, as V(prune) does (O(keep)).
+    type: bool
+    default: false
   requirements_file:
     description: V(venv). The requirements file, relative to O(source); empty for none.
     type: str
@@ -135,7 +242,7 @@ options:
     type: path
     default: /usr/bin/python3
   keep:
-    description: V(prune) and V(static). How many releases that served are kept.
+    description: V(prune), V(static), V(built) and V(live). How many releases that served are kept.
     type: int
     default: 5
   rollback_to:
@@ -144,7 +251,7 @@ options:
     default: ""
 attributes:
   check_mode:
-    description: V(inspect) and V(rollback) only read; V(prune), V(served) and V(failed) report what they would change.
+    description: V(inspect) and V(rollback) only read; the other views report what they would change.
     support: full
   diff_mode:
     description: Shows no diff.
@@ -233,18 +340,20 @@ path:
   returned: when view is inspect
   type: str
 kept:
-  description: V(prune) and V(static). The releases kept.
-  returned: when view is prune or static
+  description: V(prune), V(static), V(built) and V(live) with O(prune). The releases kept.
+  returned: when view is prune, static or built, or live with prune
   type: list
   elements: str
 static_changes:
-  description: V(prune) and V(static). The files added to or removed from C(static-kept/), relative to it.
-  returned: when view is prune or static
+  description:
+    - V(prune), V(static), V(built) and V(live) with O(prune). The files added to or removed from C(static-kept/),
+      relative to it.
+  returned: when view is prune, static or built, or live with prune
   type: list
   elements: str
 removed:
-  description: V(prune). The releases and virtualenvs removed (or that would be, in check mode).
-  returned: when view is prune
+  description: V(prune), and V(live) with O(prune). The releases and virtualenvs removed (or that would be, in check mode).
+  returned: when view is prune, or live with prune
   type: list
   elements: str
 target:
@@ -276,12 +385,28 @@ dependencies:
   description: V(venv). Where the dependencies come from, V(uv), V(poetry) or V(requirements).
   returned: when view is venv
   type: str
+record:
+  description: V(built). The record written, O(record).
+  returned: when view is built
+  type: dict
+manage_py:
+  description: V(venv). Whether O(project) holds C(manage.py) (true when O(project) is empty).
+  returned: when view is venv
+  type: bool
+changes:
+  description: V(prepare), V(shared), V(start), V(switch) and V(live). What was done (or would be, in check mode), one line each.
+  returned: when view is prepare, shared, start, switch or live
+  type: list
+  elements: str
 """
 
+import grp
 import hashlib
 import json
 import os
+import pwd
 import shutil
+import stat
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.deployment.django.plugins.module_utils import release_plan
@@ -554,14 +679,290 @@ def venv(module, host):
         module.fail_json(msg=str(error))
     checksum = dependencies_checksum([os.path.join(params["source"], name) for name in files])
     path = os.path.join(host.venvs_dir, release_plan.venv_name(checksum, params["packages"], out.strip()))
-    return dict(venv=path, venv_ready=os.path.exists(os.path.join(path, ".complete")), dependencies=kind)
+    changes = []
+    if params["revision"]:
+        _write_if_changed(module, os.path.join(params["source"], "REVISION"), params["revision"] + "\n", 0o644, changes)
+    if params["link"]:
+        _link(module, path, os.path.join(params["source"], ".venv"), changes)
+    manage_py = not params["project"] or os.path.isfile(os.path.join(params["project"], "manage.py"))
+    return dict(
+        changed=bool(changes),
+        changes=changes,
+        venv=path,
+        venv_ready=os.path.exists(os.path.join(path, ".complete")),
+        dependencies=kind,
+        manage_py=manage_py,
+    )
+
+
+# The steps of a release on the host, each one call: the folders a release
+# is built in, the paths shared between releases, its record, the start on
+# the idle instance and what makes the live one last. Every step reports
+# what it did, one line each, and does nothing in check mode.
+
+
+def _release_name(module, name):
+    if not name or "/" in name or name in (".", ".."):
+        module.fail_json(msg="release must be a release's folder name below releases/; got %s." % json.dumps(name))
+    return name
+
+
+def _account(module, kind, name):
+    """The id of a user or group, by name; fails naming what is missing."""
+    try:
+        return pwd.getpwnam(name).pw_uid if kind == "user" else grp.getgrnam(name).gr_gid
+    except KeyError:
+        module.fail_json(msg="The %s %s does not exist on the host (create it first: the python_app role)." % (kind, json.dumps(name)))
+
+
+def _remove(path):
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    else:
+        os.unlink(path)
+
+
+def _own_folder(module, path, uid, gid, mode, changes):
+    """``path`` a folder with this owner, group and mode: created when
+    missing (missing parents root's, 0755). A link to a folder is followed,
+    as an operator may put shared uploads on another disk; anything else in
+    its place is an error, never removed."""
+    created = not os.path.isdir(path)
+    if created:
+        if os.path.lexists(path):
+            module.fail_json(msg="%s is in the way of a folder: move it away." % path)
+        changes.append("create %s" % path)
+        if module.check_mode:
+            return
+        _make_dirs(os.path.dirname(path))
+        os.mkdir(path, 0o700)
+    status = os.stat(path)
+    owned = (status.st_uid, status.st_gid) == (uid, gid)
+    if not owned and not created:
+        changes.append("owner of %s" % path)
+    if stat.S_IMODE(status.st_mode) != mode and not created:
+        changes.append("mode of %s: %04o" % (path, mode))
+    if module.check_mode:
+        return
+    if not owned:
+        os.chown(path, uid, gid)
+    # A change of owner may clear the setgid bit: the mode goes after it.
+    if not owned or stat.S_IMODE(status.st_mode) != mode:
+        os.chmod(path, mode)
+
+
+def _link(module, target, path, changes):
+    """``path`` a link to ``target``, replaced in one rename."""
+    if os.path.islink(path) and os.readlink(path) == target:
+        return
+    changes.append("link %s to %s" % (path, target))
+    if module.check_mode:
+        return
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    temporary = os.path.join(os.path.dirname(path), ".%s.%d.link" % (os.path.basename(path), os.getpid()))
+    if os.path.lexists(temporary):
+        os.unlink(temporary)
+    os.symlink(target, temporary)
+    os.rename(temporary, path)
+
+
+def _write_if_changed(module, path, content, mode, changes):
+    try:
+        with open(path) as handle:
+            same = handle.read() == content and stat.S_IMODE(os.stat(path).st_mode) == mode
+    except (IOError, OSError, UnicodeDecodeError):
+        same = False
+    if same:
+        return
+    changes.append("write %s" % path)
+    if not module.check_mode:
+        _write(module, path, content, mode)
+
+
+def _systemctl(module, *argv):
+    rc, out, err = module.run_command(["systemctl"] + list(argv))
+    if rc != 0:
+        module.fail_json(msg="systemctl %s failed: %s" % (" ".join(argv), (err or out).strip()), rc=rc, stdout=out, stderr=err)
+    return out
+
+
+def prepare(module, host):
+    """Root's folders for releases and virtualenvs, and an empty one for the
+    new release (what an earlier attempt left there goes)."""
+    name = _release_name(module, module.params["release"])
+    changes = []
+    uid, gid = os.geteuid(), os.getegid()
+    for folder in (host.home, host.releases_dir, host.venvs_dir):
+        _own_folder(module, folder, uid, gid, 0o755, changes)
+    path = os.path.join(host.releases_dir, name)
+    if os.path.lexists(path):
+        changes.append("remove what an earlier attempt left in %s" % path)
+        if not module.check_mode:
+            _remove(path)
+    changes.append("create %s" % path)
+    if not module.check_mode:
+        os.mkdir(path, 0o755)
+        os.chmod(path, 0o755)
+    return dict(changed=True, changes=changes, path=path)
+
+
+def shared(module, host):
+    """Each path that outlives releases: its folder below shared/ (the
+    app's; MEDIA_ROOT's setgid, so whatever the app makes in it belongs to
+    the web server's group, which reads it) and, where asked, a link to it
+    in place of the release's own."""
+    params = module.params
+    uid = _account(module, "user", params["user"])
+    gid = _account(module, "group", params["group"])
+    root_uid, root_gid = os.geteuid(), os.getegid()
+    shared_dir = os.path.join(host.home, "shared")
+    changes = []
+    for entry in params["shared"]:
+        parts = [part for part in entry["path"].split("/") if part]
+        if not parts or any(part in (".", "..") for part in parts):
+            module.fail_json(msg="A shared path must be relative, inside the project; got %s." % json.dumps(entry["path"]))
+        for depth in range(1, len(parts)):
+            _own_folder(module, os.path.join(shared_dir, *parts[:depth]), root_uid, root_gid, 0o755, changes)
+        folder = os.path.join(shared_dir, *parts)
+        if entry["path"] == params["media_path"]:
+            _own_folder(module, folder, uid, _account(module, "group", params["media_group"]), 0o2750, changes)
+        else:
+            _own_folder(module, folder, uid, gid, 0o755, changes)
+        if not entry.get("link", True):
+            continue
+        in_release = os.path.join(params["project"], *parts)
+        if os.path.islink(in_release) and os.readlink(in_release) == folder:
+            continue
+        if os.path.lexists(in_release):
+            changes.append("remove %s from the release" % in_release)
+            if not module.check_mode:
+                _remove(in_release)
+        if not module.check_mode:
+            _make_dirs(os.path.dirname(in_release))
+        _link(module, folder, in_release, changes)
+    return dict(changed=bool(changes), changes=changes)
+
+
+def built(module, host):
+    """The release's record, then its hashed static files kept."""
+    params = module.params
+    name = _release_name(module, params["release"])
+    path = os.path.join(host.releases_dir, name)
+    changes = []
+    _write_if_changed(module, os.path.join(path, RECORD), json.dumps(params["record"], indent=4, sort_keys=True) + "\n", 0o644, changes)
+    result = dict(changed=bool(changes), record=params["record"], kept=[], static_changes=[])
+    if params["static"]:
+        result.update(static(module, host))
+        result["changed"] = result["changed"] or bool(changes)
+    return result
+
+
+def _instance(module, name, what):
+    if name not in ("blue", "green"):
+        module.fail_json(msg="%s must be blue or green; got %s." % (what, json.dumps(name)))
+    return name
+
+
+def start(module, host):
+    """The release on the idle instance: what still runs there stops first
+    (with its pending retirement, so a late timer cannot stop this
+    release), its link moves to the release, then it starts."""
+    params = module.params
+    instance = _instance(module, params["instance"], "instance")
+    unit = "%s@%s" % (params["service"], instance)
+    changes = ["stop %s and its retirement" % unit, "start %s" % unit]
+    if not module.check_mode:
+        # systemctl passes over a pattern that matches no unit.
+        _systemctl(module, "stop", "%s-retire-%s.*" % (params["service"], instance), unit + ".socket")
+    _link(module, params["release"], os.path.join(host.home, instance), changes)
+    if not module.check_mode:
+        _systemctl(module, "start", unit + ".service")
+    return dict(changed=True, changes=changes)
+
+
+def switch(module, host):
+    """current, then the socket link: the moment traffic moves."""
+    params = module.params
+    changes = []
+    if params["release"]:
+        _link(module, params["release"], host.current, changes)
+    if params["socket"]:
+        _link(module, "%s.sock" % _instance(module, params["instance"], "instance"), params["socket"], changes)
+    return dict(changed=bool(changes), changes=changes)
+
+
+def live(module, host):
+    """After the switch: the live instance starts at boot and the old one
+    does not, the socket link is recreated at boot, and the old instance
+    stops once it drained (a transient timer, gone once it ran; the next
+    release on that instance cancels it)."""
+    params = module.params
+    service = params["service"]
+    instance = _instance(module, params["instance"], "instance")
+    old = params["old_instance"]
+    if old:
+        _instance(module, old, "old_instance")
+    changes = []
+    for name, wanted in ((instance, True), (old, False)):
+        if not name:
+            continue
+        unit = "%s@%s.service" % (service, name)
+        _rc, out, _err = module.run_command(["systemctl", "is-enabled", unit])
+        enabled = out.strip() in ("enabled", "enabled-runtime")
+        if enabled != wanted:
+            changes.append("%s %s at boot" % ("enable" if wanted else "disable", unit))
+            if not module.check_mode:
+                _systemctl(module, "enable" if wanted else "disable", "--quiet", unit)
+    if params["tmpfiles"]:
+        content = "# Written by deployment.django's releases: %s names the live instance.\nL+ %s - - - - %s.sock\n" % (
+            params["socket"],
+            params["socket"],
+            instance,
+        )
+        _write_if_changed(module, params["tmpfiles"], content, 0o644, changes)
+    if old:
+        socket = "%s@%s.socket" % (service, old)
+        if params["drain"] > 0:
+            changes.append("stop %s in %d s" % (socket, params["drain"]))
+            if not module.check_mode:
+                rc, out, err = module.run_command(
+                    [
+                        "systemd-run",
+                        "--quiet",
+                        "--collect",
+                        "--unit=%s-retire-%s" % (service, old),
+                        "--description=Stop the drained gunicorn instance %s of %s" % (old, service),
+                        "--on-active=%ds" % params["drain"],
+                        "--timer-property=AccuracySec=100ms",
+                        "--timer-property=RemainAfterElapse=no",
+                        "systemctl",
+                        "stop",
+                        socket,
+                    ]
+                )
+                if rc != 0:
+                    module.fail_json(msg="Scheduling the stop of %s failed: %s" % (socket, (err or out).strip()))
+        else:
+            changes.append("stop %s" % socket)
+            if not module.check_mode:
+                _systemctl(module, "stop", socket)
+    result = dict(changed=bool(changes), changes=changes)
+    if params["prune"]:
+        pruned = prune(module, host)
+        result.update(pruned, changed=bool(changes) or pruned["changed"])
+    return result
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             home=dict(type="path", required=True),
-            view=dict(type="str", choices=["inspect", "prune", "rollback", "served", "failed", "static", "venv"], default="inspect"),
+            view=dict(
+                type="str",
+                choices=["inspect", "prune", "rollback", "served", "failed", "static", "venv", "prepare", "shared", "built", "start", "switch", "live"],
+                default="inspect",
+            ),
             shape=dict(type="dict", default={}),
             release_id=dict(type="str", default=""),
             timestamp=dict(type="str", default=""),
@@ -581,6 +982,26 @@ def main():
             installer=dict(type="str", choices=["uv", "pip"], default="uv"),
             packages=dict(type="list", elements="str", default=[]),
             python=dict(type="path", default="/usr/bin/python3"),
+            revision=dict(type="str", default=""),
+            link=dict(type="bool", default=False),
+            project=dict(type="path", default=""),
+            shared=dict(
+                type="list",
+                elements="dict",
+                default=[],
+                options=dict(path=dict(type="str", required=True), link=dict(type="bool", default=True)),
+            ),
+            media_path=dict(type="str", default=""),
+            user=dict(type="str", default=""),
+            group=dict(type="str", default=""),
+            media_group=dict(type="str", default=""),
+            record=dict(type="dict", default={}),
+            static=dict(type="bool", default=False),
+            instance=dict(type="str", default=""),
+            old_instance=dict(type="str", default=""),
+            tmpfiles=dict(type="path", default=""),
+            drain=dict(type="int", default=0),
+            prune=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -597,6 +1018,12 @@ def main():
             "failed": record_failed,
             "static": static,
             "venv": venv,
+            "prepare": prepare,
+            "shared": shared,
+            "built": built,
+            "start": start,
+            "switch": switch,
+            "live": live,
         }
         result.update(views[module.params["view"]](module, host))
     except release_plan.PlanError as error:

@@ -139,7 +139,7 @@ def test_a_worker_failing_at_import_failed_the_release_and_work_went_on(host):
     assert "No module named 'notes_reports_backend'" in log
     # The worker host moved first; no web host started the release.
     assert "Send new connections to instance" not in log
-    assert "Start on the idle instance" not in log
+    assert "Start the release on the idle instance" not in log
     task = json.loads(host.file("/var/lib/task-after-broken-worker.json").content_string)
     assert task["state"] == "SUCCESS"
     assert task["result"]["release"] == live_release(host)

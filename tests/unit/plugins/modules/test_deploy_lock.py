@@ -143,3 +143,14 @@ def test_only_one_of_many_racing_runs_wins(lock):
         thread.join()
     assert len(winners) == 1
     assert deploy_lock.read_lock(lock)["owner"] == winners[0]
+
+
+def test_the_lock_folder_is_made_root_only_in_the_same_call(tmp_path):
+    folder = tmp_path / "home" / ".deploy"
+    deploy_lock.own_folder(FakeModule(), str(folder), "0700")
+    assert folder.is_dir() and folder.stat().st_mode & 0o7777 == 0o700
+    folder.chmod(0o755)  # opened by hand: closed again
+    deploy_lock.own_folder(FakeModule(), str(folder), "0700")
+    assert folder.stat().st_mode & 0o7777 == 0o700
+    with pytest.raises(Failed, match="folder_mode must be an octal mode"):
+        deploy_lock.own_folder(FakeModule(), str(folder), "rwx")

@@ -34,6 +34,21 @@ class FakeModule:
             requirements_file="requirements.txt",
             dependencies="auto",
             installer="uv",
+            revision="",
+            link=False,
+            project="",
+            shared=[],
+            user="",
+            group="",
+            media_group="",
+            record={},
+            static=False,
+            instance="",
+            old_instance="",
+            tmpfiles="",
+            drain=0,
+            media_path="",
+            prune=False,
         )
         self.params.update(params)
         if self.params["home"] and not self.params["socket"]:
@@ -322,3 +337,201 @@ def test_a_locked_projects_virtualenv_follows_its_lockfile_and_pyproject(tmp_pat
     # One requirements file keeps the checksum it always had.
     assert release_state.dependencies_checksum([str(lock)]) == release_state.file_sha256(str(lock))
     assert release_state.dependencies_checksum([]) == ""
+
+
+class Steps(FakeModule):
+    """Records the commands a step runs; `systemctl is-enabled` answers from ``enabled``."""
+
+    def __init__(self, enabled=(), **params):
+        super().__init__(**params)
+        self.enabled = set(enabled)
+        self.commands = []
+        self.atomic_move = os.rename
+
+    def run_command(self, argv):
+        self.commands.append(argv)
+        if argv[:2] == ["systemctl", "is-enabled"]:
+            return (0, "enabled\n", "") if argv[2] in self.enabled else (1, "disabled\n", "")
+        if argv[:1] == ["python3"] or argv[1:2] == ["-c"]:
+            return 0, "3.11.2 (main)\n", ""
+        return 0, "", ""
+
+
+def me():
+    import grp
+    import pwd
+
+    return pwd.getpwuid(os.geteuid()).pw_name, grp.getgrgid(os.getegid()).gr_name
+
+
+def test_prepare_makes_the_folders_and_an_empty_release_folder(home):
+    leftover = release(home, "r2")
+    (leftover / "half-unpacked.py").write_text("")
+    (home / "venvs").chmod(0o777)
+    result = release_state.prepare(Steps(home=str(home), release="r2"), release_state.Host(str(home)))
+    assert result["path"] == str(leftover) and os.listdir(str(leftover)) == []
+    assert oct(leftover.stat().st_mode & 0o7777) == "0o755"
+    assert oct((home / "venvs").stat().st_mode & 0o7777) == "0o755"
+    assert any("earlier attempt" in line for line in result["changes"])
+    with pytest.raises(Failed, match="release must be a release's folder name"):
+        release_state.prepare(Steps(home=str(home), release="../etc"), release_state.Host(str(home)))
+
+
+def test_prepare_in_check_mode_changes_nothing(home):
+    leftover = release(home, "r2")
+    result = release_state.prepare(Steps(home=str(home), release="r2", check_mode=True), release_state.Host(str(home)))
+    assert result["changed"] and (leftover / ".release.json").exists()
+
+
+def test_the_venv_step_writes_the_revision_links_the_virtualenv_and_finds_manage_py(home):
+    source = release(home, "r1")
+    (source / "requirements.txt").write_text("Django==5.2.8\n")
+    (source / "site").mkdir()
+    module = Steps(home=str(home), view="venv", source=str(source), packages=[], python="/usr/bin/python3", revision="r1", link=True)
+    module.params["project"] = str(source / "site")
+    result = release_state.venv(module, release_state.Host(str(home)))
+    assert (source / "REVISION").read_text() == "r1\n"
+    assert os.readlink(str(source / ".venv")) == result["venv"]
+    assert result["manage_py"] is False and result["changed"] is True
+    (source / "site" / "manage.py").write_text("")
+    again = release_state.venv(module, release_state.Host(str(home)))
+    assert again["manage_py"] is True and again["changed"] is False
+
+
+def test_shared_paths_become_links_to_folders_that_outlive_releases(home):
+    project = release(home, "r1") / "site"
+    (project / "blog" / "media" / "old").mkdir(parents=True)
+    (project / "blog" / "media" / "old" / "upload.png").write_text("")
+    user, group = me()
+    module = Steps(
+        home=str(home),
+        view="shared",
+        project=str(project),
+        user=user,
+        group=group,
+        media_group=group,
+        shared=[{"path": "blog/media", "link": True}, {"path": "cache", "link": False}],
+        media_path="blog/media",
+    )
+    result = release_state.shared(module, release_state.Host(str(home)))
+    media = home / "shared" / "blog" / "media"
+    assert os.readlink(str(project / "blog" / "media")) == str(media)
+    assert oct(media.stat().st_mode & 0o7777) == "0o2750"
+    assert (home / "shared" / "cache").is_dir() and not (project / "cache").exists()
+    assert result["changed"]
+    assert release_state.shared(module, release_state.Host(str(home)))["changes"] == []
+    module.params["shared"] = [{"path": "../etc", "link": True}]
+    with pytest.raises(Failed, match="must be relative, inside the project"):
+        release_state.shared(module, release_state.Host(str(home)))
+
+
+def test_a_shared_folder_that_links_to_another_disk_is_kept(home, tmp_path):
+    project = release(home, "r1")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    (home / "shared").mkdir()
+    os.symlink(str(disk), str(home / "shared" / "media"))
+    user, group = me()
+    module = Steps(
+        home=str(home), project=str(project), user=user, group=group, media_group=group, shared=[{"path": "media", "link": True}], media_path="media"
+    )
+    release_state.shared(module, release_state.Host(str(home)))
+    assert os.readlink(str(home / "shared" / "media")) == str(disk)
+    assert oct(disk.stat().st_mode & 0o7777) == "0o2750"
+    module.params["user"] = "no-such-user-here"
+    with pytest.raises(Failed, match='The user "no-such-user-here" does not exist'):
+        release_state.shared(module, release_state.Host(str(home)))
+
+
+def test_built_writes_the_record_and_keeps_the_static_files(home):
+    static_release(home, "r1", {"app.r1.css": "one"})
+    root = home / "releases" / "r1" / "static"
+    record = {"id": "r1", "settings": {"static_root": str(root)}}
+    module = Steps(home=str(home), view="built", release="r1", record=record, static=True)
+    result = release_state.built(module, release_state.Host(str(home)))
+    assert json.loads((home / "releases" / "r1" / ".release.json").read_text()) == record
+    assert (home / "static-kept" / "app.r1.css").read_text() == "one"
+    assert result["record"] == record and result["changed"]
+
+
+def test_start_stops_the_idle_instance_and_its_retirement_then_points_and_starts_it(home):
+    target = release(home, "r2")
+    module = Steps(home=str(home), view="start", service="gunicorn-blog", instance="green", release=str(target))
+    release_state.start(module, release_state.Host(str(home)))
+    assert module.commands == [
+        ["systemctl", "stop", "gunicorn-blog-retire-green.*", "gunicorn-blog@green.socket"],
+        ["systemctl", "start", "gunicorn-blog@green.service"],
+    ]
+    assert os.readlink(str(home / "green")) == str(target)
+    with pytest.raises(Failed, match="instance must be blue or green"):
+        release_state.start(Steps(home=str(home), service="gunicorn-blog", instance="red", release=str(target)), release_state.Host(str(home)))
+
+
+def test_a_unit_that_does_not_start_fails_with_systemds_reason(home):
+    class Broken(Steps):
+        def run_command(self, argv):
+            if argv[1] == "start":
+                return 5, "", "Failed to start gunicorn-blog@green.service: Unit not found.\n"
+            return super().run_command(argv)
+
+    module = Broken(home=str(home), service="gunicorn-blog", instance="green", release=str(release(home, "r2")))
+    with pytest.raises(Failed, match="Unit not found"):
+        release_state.start(module, release_state.Host(str(home)))
+
+
+def test_live_enables_the_new_instance_retires_the_old_one_after_the_drain(home):
+    tmpfiles = home / "gunicorn-blog.conf"
+    module = Steps(
+        enabled={"gunicorn-blog@blue.service"},
+        home=str(home),
+        view="live",
+        service="gunicorn-blog",
+        instance="green",
+        old_instance="blue",
+        socket="/run/gunicorn-blog/gunicorn.sock",
+        tmpfiles=str(tmpfiles),
+        drain=30,
+    )
+    result = release_state.live(module, release_state.Host(str(home)))
+    run = [argv for argv in module.commands if argv[1] != "is-enabled"]
+    assert run[0] == ["systemctl", "enable", "--quiet", "gunicorn-blog@green.service"]
+    assert run[1] == ["systemctl", "disable", "--quiet", "gunicorn-blog@blue.service"]
+    assert run[2][0] == "systemd-run" and "--unit=gunicorn-blog-retire-blue" in run[2] and "--on-active=30s" in run[2]
+    assert run[2][-3:] == ["systemctl", "stop", "gunicorn-blog@blue.socket"]
+    assert "L+ /run/gunicorn-blog/gunicorn.sock - - - - green.sock" in tmpfiles.read_text()
+    assert result["changed"]
+
+
+def test_live_without_a_drain_stops_the_old_instance_at_once_and_in_check_mode_nothing(home):
+    module = Steps(enabled={"gunicorn-blog@green.service"}, home=str(home), service="gunicorn-blog", instance="green", old_instance="blue", drain=0)
+    release_state.live(module, release_state.Host(str(home)))
+    assert [argv for argv in module.commands if argv[1] != "is-enabled"] == [["systemctl", "stop", "gunicorn-blog@blue.socket"]]
+    dry = Steps(home=str(home), service="gunicorn-blog", instance="green", old_instance="blue", drain=30, check_mode=True)
+    assert release_state.live(dry, release_state.Host(str(home)))["changed"]
+    assert all(argv[1] == "is-enabled" for argv in dry.commands)
+
+
+def test_switch_moves_current_then_the_socket_link(home):
+    target = release(home, "r2")
+    release(home, "r1")
+    go_live(home, "r1", {"release": "r1", "history": ["r1"]}, instance="blue")
+    module = Steps(home=str(home), view="switch", release=str(target), socket=str(home / "gunicorn.sock"), instance="green")
+    result = release_state.switch(module, release_state.Host(str(home)))
+    assert os.readlink(str(home / "current")) == str(target)
+    assert os.readlink(str(home / "gunicorn.sock")) == "green.sock"
+    assert result["changed"] and len(result["changes"]) == 2
+    # current alone (the processes go first), then the socket alone.
+    only_socket = Steps(home=str(home), release="", socket=str(home / "gunicorn.sock"), instance="blue")
+    release_state.switch(only_socket, release_state.Host(str(home)))
+    assert os.readlink(str(home / "current")) == str(target)
+    assert os.readlink(str(home / "gunicorn.sock")) == "blue.sock"
+
+
+def test_live_prunes_when_asked(home):
+    for name in ("r1", "r2", "r3"):
+        release(home, name)
+    go_live(home, "r3", {"release": "r3", "history": ["r1", "r2", "r3"]})
+    module = Steps(home=str(home), service="gunicorn-blog", instance="green", old_instance="blue", drain=0, prune=True, release="r3", keep=2)
+    result = release_state.live(module, release_state.Host(str(home)))
+    assert result["removed"] == [str(home / "releases" / "r1")]
+    assert sorted(os.listdir(str(home / "releases"))) == ["r2", "r3"]
