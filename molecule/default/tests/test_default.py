@@ -295,8 +295,8 @@ def test_a_run_whose_inputs_did_not_change_still_puts_hand_edits_back(host):
     assert host.service("nginx").is_running
     stamps = host.file("/var/lib/deployment-django/stamps")
     assert stamps.mode == 0o700
-    assert sorted(stamps.listdir()) == ["notes-gunicorn.json", "notes-nginx_static.json", "notes-packages.json",
-                                        "notes-postgres.json", "notes-python_app.json"]
+    assert sorted(stamps.listdir()) == ["notes-gunicorn.json", "notes-nginx_static.json", "notes-packages.json", "notes-postgres.json",
+                                        "notes-processes.json", "notes-python_app.json"]
 
 
 def test_no_secret_appears_in_a_very_verbose_run(host):
