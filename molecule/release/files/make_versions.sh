@@ -61,6 +61,11 @@ PY
 version bad-requirement migration
 echo 'deployment-django-no-such-package==1.0' >> "$dest/bad-requirement/requirements.txt"
 
+# A C extension built from its source (no wheel taken): the host has no
+# compiler unless app_build_tools asks for one.
+version needs-compiler migration
+printf -- '--no-binary ujson\nujson==5.10.0\n' >> "$dest/needs-compiler/requirements.txt"
+
 version answers-500 migration
 sed -i 's/^def index(request):/&\n    raise RuntimeError("every page of this release fails")/' "$dest/answers-500/notes/views.py"
 

@@ -9,7 +9,7 @@ import pytest
 
 STORY = "/var/lib/release-story"
 GOOD = ["code", "requirements", "migration"]
-BAD = ["broken-urls", "broken-settings", "failing-migration", "bad-requirement", "answers-500", "database-down"]
+BAD = ["broken-urls", "broken-settings", "failing-migration", "bad-requirement", "needs-compiler", "answers-500", "database-down"]
 ROLLBACKS = ["rollback", "rollback-named"]
 ORDER = ["code", "locked", "requirements", "migration"] + BAD + ROLLBACKS
 
@@ -72,6 +72,7 @@ def test_a_bad_release_never_took_traffic(host, case):
         ("broken-settings", ["django_release_settings_module", "these settings cannot import"]),
         ("failing-migration", ["manage.py migrate", "this migration fails on purpose", "backed up first"]),
         ("bad-requirement", ["installing the requirements", "deployment-django-no-such-package"]),
+        ("needs-compiler", ["installing the requirements", "ujson", "set app_build_tools (python_app_build_tools) to true"]),
         ("answers-500", ["own socket", "answered 500", "django_release_healthcheck_status", "still serves"]),
         ("database-down", ["unapplied migrations", "still serves"]),
     ],
