@@ -117,7 +117,7 @@ options:
     default: ""
   release:
     description:
-      - V(prune). The release now live, kept whatever its age.
+      - V(prune), and V(live) with O(prune). The release now live, kept whatever its age.
       - V(static). The release about to serve.
       - V(served) and V(failed). The release to record.
       - V(prepare) and V(built). The new release's name.
