@@ -60,3 +60,20 @@ def test_after_maintenance_the_site_answers_and_maintenance_is_off(host):
     out = host.check_output("curl -sS --max-time 10 -w '\\n%{http_code}' http://localhost/")
     assert out.rsplit("\n", 1)[1] == "200"
     assert host.file("/etc/nginx/maintenance/notes/state.conf").contains("default 0;")
+
+
+def test_the_first_deploy_into_an_empty_database_made_no_dump(host):
+    # Migrations were pending, but a database without a table has nothing
+    # to lose (and this host's pg_dump could not have dumped the server).
+    backups = host.file("/srv/notes/backups")
+    assert not backups.exists or not [name for name in backups.listdir() if name.endswith(".dump")]
+
+
+def test_a_migration_needing_a_backup_this_host_cannot_make_was_refused_before_anything_changed(host):
+    log = host.file("/var/lib/migration-refused.log").content_string
+    for words in ("runs PostgreSQL 17", "the newest pg_dump on app is 15", "postgresql-client-17",
+                  "set django_release_backup to false", "Nothing has changed", "still serves"):
+        assert words in log, words
+    assert "pg_dump refuses to dump a newer server" in log
+    # Stopped while preparing: no migration, no switch.
+    assert "Apply the database migrations" not in log and "Send new connections" not in log

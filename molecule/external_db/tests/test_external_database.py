@@ -22,4 +22,9 @@ def test_the_app_connects_over_tls(host):
 
 def test_the_collection_did_not_manage_this_server(host):
     assert not host.file("/etc/systemd/system/gunicorn-notes@.service").exists
-    assert "the application role" not in host.file("/etc/postgresql/15/main/pg_hba.conf").content_string
+    assert "the application role" not in host.file("/etc/postgresql/17/main/pg_hba.conf").content_string
+
+
+def test_the_server_is_newer_than_the_web_hosts_client(host):
+    # As a managed provider's often is: the web host (Debian 12) has pg_dump 15.
+    assert host.check_output("runuser -u postgres -- psql -tAc 'show server_version_num'").startswith("17")

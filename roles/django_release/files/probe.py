@@ -5,6 +5,7 @@ user and with the app's environment:
 
     probe.py SETTINGS_MODULE WSGI_APP [--check-deploy=FAIL_LEVEL] [--plan]
              [--healthcheck=PATH] [--once=COMMANDS_JSON [--rerun=NAMES_JSON]]
+             [--backup-database=ALIAS]
 
 Loads the settings, the WSGI callable and the URLconf; fingerprints the
 static sources; with --healthcheck proves the health check path leads to a
@@ -12,7 +13,9 @@ view (so a wrong path is found before anything is migrated); with
 --check-deploy runs Django's deployment checks; with --plan lists the
 migrations `migrate` would apply (which also proves the database is
 reachable); with --once lists the once-only commands not yet recorded in
-the database (see once.py). All in one start-up of Django.
+the database (see once.py); with --backup-database what the backup
+before migrations needs to know of that database (see backup.py). All in
+one start-up of Django.
 
 Prints one JSON object. Exit status 1 when a step fails; the object then
 names the stage and the error.
@@ -20,6 +23,7 @@ names the stage and the error.
 
 import hashlib
 import importlib
+import importlib.util
 import io
 import json
 import os
@@ -75,6 +79,26 @@ def pending_migrations():
     return ["%s.%s" % (migration.app_label, migration.name) for migration, backwards in plan]
 
 
+def database_facts(alias):
+    """What the backup before migrations needs to know of the database
+    ALIAS: whether it holds any table (an empty one needs no dump) and, for
+    PostgreSQL, the server's major version and the newest pg_dump's here
+    (pg_dump refuses a server newer than itself)."""
+    from django.db import connections
+
+    # By its path: a project may well have a module named backup.
+    spec = importlib.util.spec_from_file_location("deployment_django_backup", os.path.join(os.path.dirname(os.path.abspath(__file__)), "backup.py"))
+    backup = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(backup)
+
+    connection = connections[alias]
+    facts = {"alias": alias, "vendor": connection.vendor, "tables": len(connection.introspection.table_names())}
+    if connection.vendor == "postgresql":
+        facts["server_major"] = connection.pg_version // 10000
+        facts["pg_dump_major"] = backup.client_major(backup.installed_clients())
+    return facts
+
+
 def healthcheck_resolves(path):
     """True when PATH (or PATH/, which APPEND_SLASH redirects to, or PATH
     under the default language's prefix, which LocaleMiddleware redirects
@@ -123,7 +147,7 @@ def main(settings_module, wsgi_app, options=()):
         get_resolver().url_patterns
         stage = "static files"
         digest = static_digest(settings) if "django.contrib.staticfiles" in settings.INSTALLED_APPS else ""
-        checks, pending, once_due = "", [], []
+        checks, pending, once_due, database = "", [], [], {}
         values = dict(option.split("=", 1) for option in options if "=" in option)
         if "--healthcheck" in values:
             stage = "health check path"
@@ -146,6 +170,9 @@ def main(settings_module, wsgi_app, options=()):
             from django.db import connection
 
             once_due = once.due(connection, json.loads(values["--once"]), json.loads(values.get("--rerun", "[]")))
+        if "--backup-database" in values:
+            stage = "backup database"
+            database = database_facts(values["--backup-database"])
     except Exception as exc:  # report every failure the same way
         traceback.print_exc()
         print(json.dumps({"ok": False, "stage": stage, "error": "%s: %s" % (type(exc).__name__, exc)}))
@@ -166,6 +193,7 @@ def main(settings_module, wsgi_app, options=()):
                 "checks": checks,
                 "pending_migrations": pending,
                 "once_due": once_due,
+                "database": database,
             }
         )
     )

@@ -45,3 +45,26 @@ def test_settings_left_empty_stay_libpq_defaults(monkeypatch, missing):
     environment = backup.pg_dump_command(database, "/tmp/x.dump")[1]
     variable = {"HOST": "PGHOST", "PORT": "PGPORT", "PASSWORD": "PGPASSWORD"}[missing]
     assert variable not in environment
+
+
+def test_the_client_of_the_servers_version_dumps_it_else_the_newest_newer_one(tmp_path):
+    for major in (15, 17, 18):
+        path = tmp_path / str(major) / "bin"
+        path.mkdir(parents=True)
+        (path / "pg_dump").write_text("")
+    clients = backup.installed_clients(str(tmp_path / "*" / "bin" / "pg_dump"))
+    assert sorted(clients) == [15, 17, 18]
+    assert backup.pg_dump_for(17, clients) == str(tmp_path / "17" / "bin" / "pg_dump")
+    assert backup.pg_dump_for(16, clients) == str(tmp_path / "17" / "bin" / "pg_dump")
+    # An older server: its own version's client is not here, the nearest newer one dumps it.
+    assert backup.pg_dump_for(13, clients) == str(tmp_path / "15" / "bin" / "pg_dump")
+    assert backup.pg_dump_for(19, clients) is None
+    assert backup.client_major(clients) == 18
+
+
+def test_without_side_by_side_clients_the_one_on_the_path_counts(tmp_path):
+    script = tmp_path / "pg_dump"
+    script.write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)'\n")
+    script.chmod(0o755)
+    assert backup.client_major({}, which=str(script)) == 15
+    assert backup.client_major({}, which=str(tmp_path / "missing")) == 0

@@ -154,3 +154,12 @@ def test_strings_are_their_own_names():
 )
 def test_the_health_check_path_must_lead_to_a_view(checked, expected):
     assert probe.healthcheck_resolves(checked) is expected
+
+
+def test_the_backup_learns_whether_the_database_holds_a_table(connection):
+    # SQLite here: no server version to compare; any table makes it one to back up.
+    facts = probe.database_facts("default")
+    assert facts["vendor"] == "sqlite" and "server_major" not in facts
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS probe_seen (id integer)")
+    assert probe.database_facts("default")["tables"] >= 1
