@@ -83,6 +83,18 @@ def test_one_bad_input_among_good_ones_is_named(inventory):
     assert_stopped_in_preflight(rc, out, "django_release_keep must be a whole number")
 
 
+def test_every_bad_input_of_a_role_is_named_in_one_run(inventory):
+    # A user fixing their inputs sees them all at once, not one per run.
+    rc, out = run_site(inventory, django_release_keep=1, django_release_lock_ttl=0, django_release_healthcheck_path="health")
+    assert_stopped_in_preflight(
+        rc,
+        out,
+        "3 inputs are wrong: (1) django_release_keep must be a whole number of at least 2",
+        "(2) django_release_healthcheck_path must be a path starting with /",
+        "(3) django_release_lock_ttl must be a whole number of seconds, at least 1",
+    )
+
+
 def test_good_input_passes_the_preflight_play(inventory):
     # The local demo's inputs, as they are: the preflight play passes on
     # every host and the next plays start (in check mode on the controller,
@@ -298,7 +310,7 @@ def test_the_balancers_certificate_is_checked_before_any_host_changes(inventory_
     assert_stopped_in_preflight(rc, out, "With nginx_static_tls on, nginx_static_tls_certificate_content must be empty or PEM certificates")
     # The balancer is the host that failed; the web host behind it, whose
     # nginx does not end HTTPS, passed its own checks.
-    assert re.search(r"^failed: \[balancer\] \(item=nginx_static_tls_certificate_content\)", out, flags=re.MULTILINE), out
+    assert re.search(r"^fatal: \[balancer\]: FAILED! .*nginx_static_tls_certificate_content", out, flags=re.MULTILINE), out
     assert not re.search(r"^(fatal|failed): \[target\]", out, flags=re.MULTILINE), out
 
 

@@ -1,0 +1,93 @@
+# -*- coding: utf-8 -*-
+# Copyright: deployment.django contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Check many inputs in one controller step (see the module's documentation).
+
+The conditions are evaluated as ansible.builtin.assert evaluates its
+``that``; unlike it, every check runs, and the result names each one that
+failed.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleError
+from ansible.module_utils.six import string_types
+from ansible.plugins.action import ActionBase
+
+
+def conditions(value):
+    """A check's ``that`` or ``when`` as a list of expressions."""
+    if value is None:
+        return []
+    if isinstance(value, string_types):
+        return [value]
+    if isinstance(value, (list, tuple)) and all(isinstance(item, string_types) for item in value):
+        return list(value)
+    raise TypeError("a condition or a list of conditions is required")
+
+
+def bad_check(index, check):
+    """Why CHECK (the INDEX-th) is malformed, or None."""
+    if not isinstance(check, dict):
+        return "checks[%d] must be a mapping with that and msg" % index
+    unknown = sorted(set(check) - {"that", "msg", "when"})
+    if unknown:
+        return "checks[%d] has unknown keys %s (known: that, msg, when)" % (index, ", ".join(unknown))
+    # A message may be empty once templated (one that lists what is wrong,
+    # when nothing is); it is only shown when its check fails.
+    if "that" not in check or "msg" not in check or not isinstance(check["msg"], (string_types, type(None))):
+        return "checks[%d] needs that and msg" % index
+    try:
+        conditions(check["that"])
+        conditions(check.get("when"))
+    except TypeError as error:
+        return "checks[%d]: %s" % (index, error)
+    return None
+
+
+def summary(failures):
+    """One message for the failed checks: alone, or numbered."""
+    if len(failures) == 1:
+        return failures[0]
+    return "%d inputs are wrong: %s" % (len(failures), " ".join("(%d) %s" % (n, text) for n, text in enumerate(failures, 1)))
+
+
+class ActionModule(ActionBase):
+    """Evaluate every check; fail naming each one that failed."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _VALID_ARGS = frozenset(("checks",))
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+        checks = self._task.args.get("checks")
+        if not isinstance(checks, list) or not checks:
+            return dict(result, failed=True, msg="checks must be a non-empty list of {that, msg} mappings")
+        for index, check in enumerate(checks):
+            problem = bad_check(index, check)
+            if problem:
+                return dict(result, failed=True, msg=problem)
+
+        failures = []
+        for index, check in enumerate(checks):
+            message = (check["msg"] or "").strip() or "checks[%d] failed: %s" % (index, " and ".join(conditions(check["that"])))
+            try:
+                if not all(self._templar.evaluate_conditional(c) for c in conditions(check.get("when"))):
+                    continue
+                holds = all(self._templar.evaluate_conditional(c) for c in conditions(check["that"]))
+            except AnsibleError as error:
+                failures.append("%s (the check could not be evaluated: %s)" % (message, error))
+                continue
+            if not holds:
+                failures.append(message)
+
+        result.update(changed=False, checked=len(checks))
+        if failures:
+            result.update(failed=True, failures=failures, msg=summary(failures))
+        else:
+            result["msg"] = "%d checks passed" % len(checks)
+        return result

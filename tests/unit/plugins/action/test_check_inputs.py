@@ -1,0 +1,132 @@
+"""check_inputs: every check evaluated, every failing input named.
+
+The helpers are tested alone; a real ansible-playbook run (on the
+controller, against the collection in this tree) proves the action as a
+play sees it: all failures in one message, a check skipped by its when, a
+condition that cannot be evaluated reported as a failure of its check.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from ansible_collections.deployment.django.plugins.action.check_inputs import bad_check, conditions, summary
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+
+
+def test_conditions_take_a_string_or_a_list():
+    assert conditions("a > 1") == ["a > 1"]
+    assert conditions(["a", "b"]) == ["a", "b"]
+    assert conditions(None) == []
+    with pytest.raises(TypeError):
+        conditions([1])
+    with pytest.raises(TypeError):
+        conditions({"a": 1})
+
+
+@pytest.mark.parametrize(
+    "check,problem",
+    [
+        ({"that": "a", "msg": "a is wrong"}, None),
+        ({"that": ["a"], "msg": "a is wrong", "when": "b"}, None),
+        ("a", "checks[0] must be a mapping"),
+        ({"that": "a", "msg": ""}, None),
+        ({"that": "a"}, "needs that and msg"),
+        ({"msg": "x"}, "needs that and msg"),
+        ({"that": "a", "msg": "x", "fail_msg": "y"}, "unknown keys fail_msg"),
+        ({"that": [3], "msg": "x"}, "a condition or a list of conditions"),
+    ],
+)
+def test_malformed_checks_are_named(check, problem):
+    found = bad_check(0, check)
+    if problem is None:
+        assert found is None
+    else:
+        assert problem in found
+
+
+def test_summary_numbers_several_failures():
+    assert summary(["a is wrong."]) == "a is wrong."
+    assert summary(["a is wrong.", "b is wrong."]) == "2 inputs are wrong: (1) a is wrong. (2) b is wrong."
+
+
+PLAY = textwrap.dedent(
+    """\
+    - hosts: localhost
+      gather_facts: false
+      vars:
+        workers: many
+        port: 80
+        socket: run/app.sock
+      tasks:
+        - name: Check
+          deployment.django.check_inputs:
+            checks:
+              - that: workers | string is match('^[0-9]+$')
+                msg: "workers must be a whole number; got {{ workers | to_json }}."
+              - that: [port | int > 0, port | int < 65536]
+                msg: port must be a TCP port.
+              - that: socket is match('^/')
+                msg: "socket must be an absolute path; got {{ socket | to_json }}."
+              - that: socket is match('^/')
+                when: port == 443
+                msg: never evaluated
+              - that: missing | length > 0
+                msg: missing must be set.
+    """
+)
+
+
+def run_play(tmp_path, text):
+    play = tmp_path / "play.yml"
+    play.write_text(text)
+    env = dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".cache", "collections"),
+        ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
+        ANSIBLE_LOCALHOST_WARNING="0",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+    )
+    env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
+    env.pop("ANSIBLE_CONFIG", None)
+    done = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), str(play)],
+        env=env,
+        cwd=str(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    tasks = json.loads(done.stdout)["plays"][0]["tasks"]
+    return done.returncode, tasks[0]["hosts"]["localhost"]
+
+
+def test_every_failing_check_is_named_in_one_run(tmp_path):
+    rc, result = run_play(tmp_path, PLAY)
+    assert rc == 2
+    assert result["failed"] is True
+    assert result["checked"] == 5
+    failures = result["failures"]
+    assert failures[0] == 'workers must be a whole number; got "many".'
+    assert failures[1] == 'socket must be an absolute path; got "run/app.sock".'
+    # An undefined variable fails its own check, with the reason.
+    assert failures[2].startswith("missing must be set. (the check could not be evaluated:")
+    assert "missing" in failures[2][len("missing must be set.") :]
+    assert len(failures) == 3
+    assert result["msg"].startswith("3 inputs are wrong: (1) workers must be")
+    assert result["changed"] is False
+
+
+def test_good_inputs_pass(tmp_path):
+    good = PLAY.replace("workers: many", "workers: 4").replace("socket: run/app.sock", "socket: /run/app.sock")
+    good = good.replace("missing | length > 0", "port | int == 80")
+    rc, result = run_play(tmp_path, good)
+    assert rc == 0
+    assert result.get("failed") is not True
+    assert result["msg"] == "5 checks passed"
