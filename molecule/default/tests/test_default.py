@@ -288,8 +288,15 @@ def test_a_run_whose_inputs_did_not_change_still_puts_hand_edits_back(host):
     log = host.file("/var/lib/over-hand-edits.log").content_string
     for task in ("Write the site, tested with nginx -t before it lands",
                  "Write the application environment to /etc/notes/notes.env",
-                 "Start nginx and enable it at boot"):
+                 "Start nginx and enable it at boot",
+                 "Create the login role without superuser rights",
+                 "Keep other roles out of the application database"):
         assert re.search(r"TASK \[deployment\.django\.\w+ : %s\] \**\n(?:.*\n)?changed:" % re.escape(task), log), task
+    # The password is the inventory's again (the app answers from the
+    # database), and PUBLIC is out again.
+    assert host.run("curl -fsS -o /dev/null -H 'Host: localhost' http://127.0.0.1/").rc == 0
+    public = host.run("runuser -u postgres -- psql -Atc \"SELECT has_database_privilege('public', 'notes', 'CONNECT')\"")
+    assert public.stdout.strip() == "f", public.stderr
     assert "# edited by hand" not in host.file("/etc/nginx/sites-available/notes.conf").content_string
     assert host.file("/etc/notes/notes.env").mode == 0o640
     assert host.service("nginx").is_running
@@ -297,6 +304,16 @@ def test_a_run_whose_inputs_did_not_change_still_puts_hand_edits_back(host):
     assert stamps.mode == 0o700
     assert sorted(stamps.listdir()) == ["notes-gunicorn.json", "notes-nginx_static.json", "notes-packages.json", "notes-postgres.json",
                                         "notes-processes.json", "notes-python_app.json"]
+
+
+def test_a_converged_database_is_read_once_and_left_alone(host):
+    # On a converged host the one read of the server finds the role, its
+    # password and the database as configured: the steps that set them are
+    # skipped (the dry run shows it; idempotence shows nothing changed).
+    log = host.file("/var/lib/dry-run.log").content_string
+    for task in ("Create the login role without superuser rights", "Create the database owned by the app role",
+                 "Keep other roles out of the application database"):
+        assert re.search(r"TASK \[deployment\.django\.postgres : %s\] \**\n(?:(?!TASK \[).*\n)*?skipping: \[" % re.escape(task), log), task
 
 
 def test_no_secret_appears_in_a_very_verbose_run(host):
