@@ -63,6 +63,15 @@ options:
     description: Facts about the run stored in the lock for whoever finds it (user, controller, release).
     type: dict
     default: {}
+  read:
+    description:
+      - A JSON file the lock protects (the state of the last deploy), read
+        once the lock is taken, in the same call, and returned as RV(content).
+      - A missing file gives an empty RV(content); one that is not JSON fails
+        the task (the lock is given back first).
+      - Empty reads nothing.
+    type: path
+    default: ""
 attributes:
   check_mode:
     description: Reports whether the lock would be taken or given back, and changes nothing.
@@ -100,6 +109,11 @@ taken_over:
   description: Whether a stale or forced lock of another owner was replaced.
   returned: always
   type: bool
+content:
+  description: The JSON file named by O(read), as read under the lock; empty when it does not exist.
+  returned: when O(read) is given and O(state=present)
+  type: dict
+  sample: {"live": "20261125T101500Z", "setup": "9b1c..."}
 """
 
 import json
@@ -220,6 +234,27 @@ def release(module, path, owner, force):
     return dict(changed=True, holder=holder, taken_over=holder.get("owner") != owner)
 
 
+def read_state(module, path, lock, owner):
+    """The JSON object in PATH, {} when missing; on a bad file the lock
+    (taken by this call) is given back before the task fails."""
+    try:
+        with open(path) as handle:
+            content = json.load(handle)
+    except (IOError, OSError) as error:
+        if not os.path.exists(path):
+            return {}
+        problem = str(error)
+    except ValueError as error:
+        problem = "not JSON (%s)" % error
+    else:
+        if isinstance(content, dict):
+            return content
+        problem = "not a JSON object"
+    if not module.check_mode:
+        release(module, lock, owner, False)
+    module.fail_json(msg="%s, the state of the last deploy, cannot be read: %s. Move it aside to start afresh." % (path, problem))
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -231,6 +266,7 @@ def main():
             force=dict(type="bool", default=False),
             info=dict(type="dict", default={}),
             folder_mode=dict(type="str", default=""),
+            read=dict(type="path", default=""),
         ),
         supports_check_mode=True,
     )
@@ -246,6 +282,8 @@ def main():
         module.fail_json(msg="The folder of the lock, %s, does not exist." % folder)
     if params["state"] == "present":
         result = acquire(module, params["path"], params["owner"], params["wait"], params["ttl"], params["force"], params["info"])
+        if params["read"]:
+            result["content"] = read_state(module, params["read"], params["path"], params["owner"])
     else:
         result = release(module, params["path"], params["owner"], params["force"])
     module.exit_json(**result)

@@ -2,7 +2,7 @@
 
     serving.py UNIT|MAIN_PID CURRENT_LINK TIMEOUT_SECONDS
                [--user USER] [--settings MODULE] [--socket PATH --host HOST]
-    serving.py --unit-settings UNIT MODULE
+    serving.py --unit-settings MODULE UNIT [UNIT ...]
 
 Run as root. Waits until every worker serves the release CURRENT_LINK
 points to, then checks what they run:
@@ -19,8 +19,10 @@ points to, then checks what they run:
   the socket, must not be Django's DEBUG = True page.
 
 With --unit-settings, before anything changes: the DJANGO_SETTINGS_MODULE
-that UNIT's processes will get from its Environment= lines and its
-EnvironmentFile= files (a file wins, as in systemd) must be MODULE.
+that each UNIT's processes will get from its Environment= lines and its
+EnvironmentFile= files (a file wins, as in systemd) must be MODULE; every
+unit is checked in the one call, and each that would run other settings
+named.
 
 Prints one JSON object; exit status 1, with the reason on standard error,
 when a check fails.
@@ -331,7 +333,11 @@ def main(argv):
             sys.stderr.write(error + "\n")
         return 0 if not errors else 1
     if argv[0] == "--unit-settings":
-        report, errors = check_unit_settings(argv[1], argv[2])
+        report, errors = {}, []
+        for unit in argv[2:]:
+            report[unit], unit_errors = check_unit_settings(unit, argv[1])
+            errors.extend(unit_errors)
+        report["ok"] = not errors
         print(json.dumps(report))
         for error in errors:
             sys.stderr.write(error + "\n")

@@ -5,6 +5,7 @@ environment forks "workers" that change into a release folder.
 """
 
 import importlib.util
+import json
 import os
 import pathlib
 import subprocess
@@ -139,6 +140,25 @@ def test_the_settings_a_unit_will_run(tmp_path, environment, file_text, expected
 def test_a_missing_environment_file_is_not_a_value(tmp_path):
     shown = "Environment=DJANGO_SETTINGS_MODULE=a\nEnvironmentFiles=%s (ignore_errors=yes)\n" % (tmp_path / "none")
     assert serving.unit_settings(shown) == "a"
+
+
+def test_every_unit_is_checked_in_one_call_and_each_wrong_one_named(tmp_path, monkeypatch, capsys):
+    shown = {
+        "gunicorn-notes@.service": "LoadState=loaded\nEnvironment=DJANGO_SETTINGS_MODULE=site.prod\nEnvironmentFiles=\n",
+        "notes-worker@.service": "LoadState=loaded\nEnvironment=\nEnvironmentFiles=\n",
+        "notes-beat.service": "LoadState=loaded\nEnvironment=DJANGO_SETTINGS_MODULE=site.dev\nEnvironmentFiles=\n",
+        "notes-new.service": "LoadState=not-found\n",
+    }
+    monkeypatch.setattr(serving, "systemctl_show", lambda unit, properties: shown[unit])
+    assert serving.main(["--unit-settings", "site.prod"] + list(shown)) == 1
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    assert report["ok"] is False
+    assert report["gunicorn-notes@.service"] == {"ok": True, "settings": "site.prod"}
+    assert report["notes-new.service"] == {"ok": True, "unit": "not installed"}
+    assert "notes-worker@.service would run DJANGO_SETTINGS_MODULE=(unset), not site.prod" in err
+    assert "notes-beat.service would run DJANGO_SETTINGS_MODULE=site.dev, not site.prod" in err
+    assert serving.main(["--unit-settings", "site.prod", "gunicorn-notes@.service"]) == 0
 
 
 def test_the_warm_up_lines_name_each_worker_and_its_answer():

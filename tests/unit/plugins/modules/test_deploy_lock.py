@@ -154,3 +154,21 @@ def test_the_lock_folder_is_made_root_only_in_the_same_call(tmp_path):
     assert folder.stat().st_mode & 0o7777 == 0o700
     with pytest.raises(Failed, match="folder_mode must be an octal mode"):
         deploy_lock.own_folder(FakeModule(), str(folder), "rwx")
+
+
+def test_the_state_it_protects_is_read_under_it(lock, tmp_path):
+    state = tmp_path / "state.json"
+    assert deploy_lock.read_state(FakeModule(), str(state), lock, "run-a") == {}
+    state.write_text(json.dumps({"live": "20261125T101500Z"}))
+    assert deploy_lock.read_state(FakeModule(), str(state), lock, "run-a") == {"live": "20261125T101500Z"}
+
+
+@pytest.mark.parametrize("text,problem", [("{not json", "not JSON"), ("[1, 2]", "not a JSON object")])
+def test_a_state_that_cannot_be_read_gives_the_lock_back_and_fails(lock, tmp_path, text, problem):
+    state = tmp_path / "state.json"
+    state.write_text(text)
+    take(lock, "run-a")
+    with pytest.raises(Failed) as failed:
+        deploy_lock.read_state(FakeModule(), str(state), lock, "run-a")
+    assert problem in str(failed.value) and str(state) in str(failed.value)
+    assert not os.path.exists(lock)
