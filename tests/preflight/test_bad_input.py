@@ -160,6 +160,10 @@ def test_missing_app_name(inventory):
         ({"django_release_env_file": "/etc/notes.env"}, "gunicorn_env_file is /etc/notes/notes.env, django_release_env_file is /etc/notes.env"),
         ({"app_home": "srv/notes"}, "home (app_home) must be an absolute, normalised path"),
         ({"app_service_name": "notes web"}, "service (app_service_name) must be a systemd unit name"),
+        ({"app_deploy_hooks": {"after_deploy": ["/etc/hostname"]}}, 'app_deploy_hooks must map before_build, after_switch and after_failure'),
+        ({"app_deploy_hooks": {"after_switch": ["hooks/sentry.yml", "/nonexistent/hook.yml"]}},
+         'not an existing file there: ["hooks/sentry.yml", "/nonexistent/hook.yml"]'),
+        ({"app_deploy_hooks": {"before_build": "/etc/hostname"}}, "app_deploy_hooks must map before_build"),
     ],
     ids=[
         "settings",
@@ -203,6 +207,9 @@ def test_missing_app_name(inventory):
         "env-file-moved-in-one-role",
         "relative-home",
         "service-with-space",
+        "hook-stage-unknown",
+        "hook-file-missing",
+        "hook-not-a-list",
     ],
 )
 def test_bad_application_input(inventory, overrides, expected):

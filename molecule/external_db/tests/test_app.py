@@ -1,5 +1,8 @@
 """The web host: the site answers, reading and writing the external database."""
 
+import json
+import os
+
 testinfra_hosts = ["app"]
 
 
@@ -53,7 +56,11 @@ def test_a_migration_deployed_with_maintenance_held_showed_the_maintenance_page_
     log = host.file("/var/lib/migration-release.log").content_string
     assert "Switch maintenance on for the migration" in log
     assert "Switch maintenance off" in log
-    assert "failed=0" in log
+    # Its hook after the switch failed (as the test asked): reported, and
+    # the run failed, but the release it had switched to stays live.
+    assert "The after_switch hook failed, as the test asked." in log
+    assert "is live on every web host and stays live" in log
+    assert "Switched back" not in log
 
 
 def test_after_maintenance_the_site_answers_and_maintenance_is_off(host):
@@ -77,3 +84,40 @@ def test_a_migration_needing_a_backup_this_host_cannot_make_was_refused_before_a
     assert "pg_dump refuses to dump a newer server" in log
     # Stopped while preparing: no migration, no switch.
     assert "Apply the database migrations" not in log and "Send new connections" not in log
+
+
+def hook_calls():
+    with open(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "deploy-hooks.log")) as handle:
+        return [json.loads(line) for line in handle]
+
+
+def test_a_failing_hook_before_the_build_stopped_the_release_before_any_build(host):
+    record = json.loads(host.file("/var/lib/hook-before-build.json").content_string)
+    assert "The before_build hook failed, as the test asked." in record["output"]
+    assert record["before"] == record["after"]
+    for words in ("Create the folders of releases and virtualenvs", "Apply the database migrations", "Send new connections"):
+        assert words not in record["output"], words
+
+
+def test_the_deploy_hooks_ran_at_each_point_of_each_deploy(host):
+    # The site's first deploy; the operator's own play of single roles,
+    # whose django_release runs the hook before its build; the release whose
+    # hook failed before the build; the release refused for its backup; the
+    # migration, whose hook after the switch failed. Idempotence called none.
+    calls = hook_calls()
+    assert [call["stage"] for call in calls] == [
+        "before_build", "after_switch", "before_build",
+        "before_build", "after_failure", "before_build", "after_failure", "before_build", "after_switch",
+    ]
+    first, first_live, journal, hooked, hook_failed, refused, refused_failed, migration, migration_live = calls
+    assert first["previous"] == "" and first["building"] == first["hosts"] == ["app"]
+    assert first_live["release"] == first["release"] and first_live["switched"] == ["app"]
+    assert journal["previous"] == "" and journal["release"] != first["release"]
+    assert hooked["previous"] == first["release"]
+    assert hook_failed["step"] == "prepare" and hook_failed["failed_host"] == "app"
+    assert hook_failed["error"] == "The before_build hook failed, as the test asked."
+    assert refused_failed["step"] == "prepare" and "pg_dump" in refused_failed["error"]
+    assert refused_failed["release"] == refused["release"]
+    live = json.loads(host.file("/srv/notes/current/.release.json").content_string)["id"]
+    assert migration_live["release"] == migration["release"] == live
+    assert migration_live["previous"] == first["release"]

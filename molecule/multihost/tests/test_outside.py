@@ -2,6 +2,7 @@
 
 import collections
 import json
+import os
 import re
 
 testinfra_hosts = ["outsider"]
@@ -150,3 +151,24 @@ def test_rollback_moved_web_and_worker_back_together(host):
     assert record["task"]["state"] == "SUCCESS"
     assert record["queued_by"] == record["task"]["result"]["release"] != record["release_two"]
     assert record["release_two"] == live_release(host)
+
+
+def test_the_deploy_hooks_ran_once_at_each_point_with_what_the_deploy_did(host):
+    # The hook of molecule/resources/hooks records each call's deploy_hook
+    # on the controller. The first deploy, release two, the release whose
+    # worker failed, release three; the idempotence run, the rollback and
+    # the roll forward call none.
+    with open(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "deploy-hooks.log")) as handle:
+        calls = [json.loads(line) for line in handle]
+    assert [call["stage"] for call in calls] == ["before_build", "after_switch"] * 2 + ["before_build", "after_failure"] * 2
+    one, one_live, two, two_live, worker, worker_failed, three, three_failed = calls
+    app_hosts = ["db", "web1", "web2"]
+    assert one["previous"] == "" and sorted(one["building"]) == sorted(one["hosts"]) == app_hosts
+    assert one_live["release"] == one["release"] and sorted(one_live["switched"]) == app_hosts
+    assert two["previous"] == one["release"] != two["release"]
+    assert two_live["release"] == two["release"] and two_live["previous"] == one["release"]
+    assert worker_failed["step"] == "workers" and worker_failed["failed_host"] == "db"
+    assert worker_failed["release"] == worker["release"] and "does not stay up" in worker_failed["error"]
+    assert three_failed["step"] == "switch" and three_failed["failed_host"] == "web1"
+    assert three_failed["release"] == three["release"] and "failed on web1" in three_failed["error"]
+    assert three["previous"] == two["release"] == live_release(host)
