@@ -168,7 +168,9 @@ def test_the_deploy_hooks_ran_once_at_each_point_with_what_the_deploy_did(host):
     assert two["previous"] == one["release"] != two["release"]
     assert two_live["release"] == two["release"] and two_live["previous"] == one["release"]
     assert worker_failed["step"] == "workers" and worker_failed["failed_host"] == "db"
-    assert worker_failed["release"] == worker["release"] and "does not stay up" in worker_failed["error"]
+    assert worker_failed["release"] == worker["release"]
+    assert "Release %s failed on db" % worker["release"] in worker_failed["error"]
     assert three_failed["step"] == "switch" and three_failed["failed_host"] == "web1"
-    assert three_failed["release"] == three["release"] and "failed on web1" in three_failed["error"]
+    assert three_failed["release"] == three["release"]
+    assert "Release %s failed on web1" % three["release"] in three_failed["error"]
     assert three["previous"] == two["release"] == live_release(host)
