@@ -60,6 +60,7 @@ def test_a_migration_deployed_with_maintenance_held_showed_the_maintenance_page_
     # the run failed, but the release it had switched to stays live.
     assert "The after_switch hook failed, as the test asked." in log
     assert "is live on every web host and stays live" in log
+    assert 'its task "Fail, when this run asks the' in log
     assert "Switched back" not in log
 
 
