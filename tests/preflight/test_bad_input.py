@@ -164,6 +164,8 @@ def test_missing_app_name(inventory):
         ({"app_deploy_hooks": {"after_switch": ["hooks/sentry.yml", "/nonexistent/hook.yml"]}},
          'not an existing file there: ["hooks/sentry.yml", "/nonexistent/hook.yml"]'),
         ({"app_deploy_hooks": {"before_build": "/etc/hostname"}}, "app_deploy_hooks must map before_build"),
+        ({"app_deploy_hooks": {"before_build": ["/nonexistent/announce.yml"]}},
+         "django_release_hooks_before_build (the site's app_deploy_hooks.before_build) must list task files"),
     ],
     ids=[
         "settings",
@@ -210,6 +212,7 @@ def test_missing_app_name(inventory):
         "hook-stage-unknown",
         "hook-file-missing",
         "hook-not-a-list",
+        "hook-before-build-missing",
     ],
 )
 def test_bad_application_input(inventory, overrides, expected):
