@@ -166,6 +166,12 @@ def test_missing_app_name(inventory):
         ({"app_deploy_hooks": {"before_build": "/etc/hostname"}}, "app_deploy_hooks must map before_build"),
         ({"app_deploy_hooks": {"before_build": ["/nonexistent/announce.yml"]}},
          "django_release_hooks_before_build (the site's app_deploy_hooks.before_build) must list task files"),
+        ({"app_asgi_app": "notesite.asgi:application"},
+         "gunicorn_wsgi_app (or app_wsgi_app) and gunicorn_asgi_app (or app_asgi_app) are both set"),
+        ({"app_wsgi_app": "", "app_asgi_app": "notesite.noasgi:application"},
+         "django_release_asgi_app: the ASGI module was expected at"),
+        ({"app_wsgi_app": "", "app_asgi_app": "notesite asgi"}, "gunicorn_asgi_app must be a dotted Python module path"),
+        ({"nginx_static_proxy_read_timeout": "1h"}, 'nginx_static_proxy_read_timeout must be a whole number of seconds, at least 1; got "1h"'),
     ],
     ids=[
         "settings",
@@ -213,6 +219,10 @@ def test_missing_app_name(inventory):
         "hook-file-missing",
         "hook-not-a-list",
         "hook-before-build-missing",
+        "wsgi-and-asgi",
+        "asgi-module",
+        "asgi-syntax",
+        "read-timeout",
     ],
 )
 def test_bad_application_input(inventory, overrides, expected):

@@ -32,6 +32,8 @@ BALANCER = {
 
 
 TLS = {"nginx_static_tls": True}
+# An ASGI project: websockets pass, here and on the balancer.
+ASGI = {"app_asgi_app": "mysite.asgi:application"}
 
 
 def render(tmp_path, overrides):
@@ -62,8 +64,8 @@ def render(tmp_path, overrides):
 
 @pytest.mark.parametrize(
     "overrides",
-    [WEB_HOST, BALANCER, dict(WEB_HOST, **TLS), dict(BALANCER, **TLS)],
-    ids=["web-host", "balancer", "web-host-tls", "balancer-tls"],
+    [WEB_HOST, BALANCER, dict(WEB_HOST, **TLS), dict(BALANCER, **TLS), dict(WEB_HOST, **ASGI), dict(BALANCER, **TLS, **ASGI)],
+    ids=["web-host", "balancer", "web-host-tls", "balancer-tls", "web-host-asgi", "balancer-tls-asgi"],
 )
 def test_gixy_finds_nothing_in_the_site(tmp_path, overrides):
     gixy = shutil.which("gixy") or str(pathlib.Path(sys.executable).parent / "gixy")
@@ -130,3 +132,33 @@ def test_a_static_file_the_live_release_lacks_is_looked_for_among_the_kept_ones_
     assert "root /srv/notes/static-kept;" in kept
     without = render(tmp_path, dict(WEB_HOST, nginx_static_static_kept_root="")).parent.joinpath("site.conf").read_text()
     assert "kept_static" not in without
+
+
+def app_location(text):
+    location = text[text.index("    location / {"):]
+    return location[: location.index("\n    }\n")]
+
+
+@pytest.mark.parametrize("overrides", [WEB_HOST, BALANCER], ids=["web-host", "balancer"])
+def test_an_asgi_app_gets_websocket_upgrades_and_a_long_read_timeout(tmp_path, overrides):
+    site = render(tmp_path, dict(overrides, **ASGI)).parent.joinpath("site.conf").read_text()
+    # An upgrade passes on; any other request keeps the connection to the
+    # upstream reusable (Connection emptied, as without websockets).
+    assert "map $http_upgrade $django_notes_connection {\n    default upgrade;\n    \"\" \"\";\n}" in site
+    location = app_location(site)
+    assert "proxy_set_header Upgrade $http_upgrade;" in location
+    assert "proxy_set_header Connection $django_notes_connection;" in location
+    assert 'Connection ""' not in location
+    assert "proxy_read_timeout 3600s;" in location
+
+
+def test_a_wsgi_app_gets_no_upgrade(tmp_path):
+    site = render(tmp_path, WEB_HOST).parent.joinpath("site.conf").read_text()
+    location = app_location(site)
+    assert "Upgrade" not in site and "$http_upgrade" not in site
+    assert 'proxy_set_header Connection "";' in location
+    assert "proxy_read_timeout 60s;" in location
+    # Asked for, a WSGI site passes them too, with the timeout it is given.
+    site = render(tmp_path, dict(WEB_HOST, nginx_static_websockets=True, nginx_static_proxy_read_timeout=300)).parent
+    location = app_location(site.joinpath("site.conf").read_text())
+    assert "proxy_set_header Upgrade $http_upgrade;" in location and "proxy_read_timeout 300s;" in location

@@ -174,3 +174,55 @@ def test_the_deploy_hooks_ran_once_at_each_point_with_what_the_deploy_did(host):
     assert three_failed["release"] == three["release"]
     assert "Release %s failed on web1" % three["release"] in three_failed["error"]
     assert three["previous"] == two["release"] == live_release(host)
+
+
+def ws(host, url, *args):
+    """The websocket client (molecule/resources/files/ws_client.py), one-shot."""
+    return host.run("python3 /usr/local/lib/ws_client.py %s --origin https://lb %s" % (url, " ".join(args)))
+
+
+def test_a_websocket_echoes_through_the_balancer_and_through_a_web_host(host):
+    # The app is ASGI (gunicorn with uvicorn's worker, Channels): the
+    # balancer's nginx and each web host's pass the upgrade on.
+    live = live_release(host)
+    for url, extra in (("wss://lb/ws/echo/", ""), ("ws://web1/ws/echo/", "--host lb"), ("ws://web2/ws/echo/", "--host lb")):
+        answer = ws(host, url, extra, "--say hello", "--say 'two words'")
+        assert answer.rc == 0, (url, answer.stderr)
+        assert json.loads(answer.stdout) == {"replies": ["%s hello" % live, "%s two words" % live], "close": 1000}, url
+
+
+def test_a_websocket_from_another_site_is_refused(host):
+    answer = host.run("python3 /usr/local/lib/ws_client.py wss://lb/ws/echo/ --origin https://elsewhere.example --say hello")
+    assert answer.rc != 0
+    assert "handshake answered 'HTTP/1.1 403 Forbidden'" in answer.stderr
+
+
+def test_a_websocket_held_through_the_rollout_was_closed_cleanly_and_reconnected(host):
+    events = [json.loads(line) for line in host.file("/var/lib/ws-held.log").content_string.splitlines()]
+    kinds = collections.Counter(event["event"] for event in events)
+    # Never cut without a close frame, never refused: each old instance
+    # closed its connection with 1012 (service restart) when it stopped at
+    # the end of its drain, and the client connected again at once.
+    assert kinds["cut"] == kinds["refused"] == 0, [e for e in events if e["event"] in ("cut", "refused")]
+    closes = [event for event in events if event["event"] == "close"]
+    by_server = [event for event in closes if event["by"] == "server"]
+    assert by_server and all(event["code"] == 1012 for event in by_server), closes
+    assert closes[-1]["by"] == "client" and closes[-1]["code"] == 1000
+    assert kinds["open"] == len(closes)
+    # Every answer whole and to its own message, from release one, then
+    # from release two only once the connection was made again.
+    echoes = [event for event in events if event["event"] == "echo"]
+    releases = [event["got"].split(" ")[0] for event in echoes]
+    assert all(event["got"].split(" ", 1)[1] == event["sent"] for event in echoes)
+    assert releases[-1] == live_release(host) != releases[0]
+    assert set(releases) == {releases[0], releases[-1]}
+    assert kinds["echo"] > 50, kinds
+    # A connection stays on the release it reached.
+    connections, current = [], None
+    for event in events:
+        if event["event"] == "open":
+            current = set()
+            connections.append(current)
+        elif event["event"] == "echo":
+            current.add(event["got"].split(" ")[0])
+    assert all(len(seen) <= 1 for seen in connections), connections

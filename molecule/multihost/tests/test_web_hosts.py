@@ -35,6 +35,20 @@ def test_both_web_hosts_still_serve_release_two(host):
     assert "Rolled out to every web host" in out
 
 
+def test_gunicorn_serves_the_asgi_app_with_uvicorns_worker(host):
+    # Which code runs, and how: the live instance's command line.
+    instance = host.file("/run/gunicorn-notes/gunicorn.sock").linked_to.rsplit("/", 1)[1].split(".")[0]
+    pid = host.check_output("systemctl show --property=MainPID --value gunicorn-notes@%s.service" % instance)
+    command = host.file("/proc/%s/cmdline" % pid).content_string.split("\0")
+    assert command[-2:] == ["notesite.asgi:application", ""] or command[-1] == "notesite.asgi:application", command
+    assert command[command.index("--worker-class") + 1] == "uvicorn_worker.UvicornWorker"
+    workers = host.file("/proc/%s/task/%s/children" % (pid, pid)).content_string.split()
+    assert workers
+    for worker in workers:
+        environ = host.file("/proc/%s/environ" % worker).content_string
+        assert "DJANGO_SETTINGS_MODULE=notesite.settings\0" in environ
+
+
 def test_gunicorn_listens_on_its_socket_only(host):
     assert host.file("/run/gunicorn-notes/gunicorn.sock").is_socket
     # 127.0.0.11 is the container engine's own DNS resolver.
