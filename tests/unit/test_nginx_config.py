@@ -162,3 +162,63 @@ def test_a_wsgi_app_gets_no_upgrade(tmp_path):
     site = render(tmp_path, dict(WEB_HOST, nginx_static_websockets=True, nginx_static_proxy_read_timeout=300)).parent
     location = app_location(site.joinpath("site.conf").read_text())
     assert "proxy_set_header Upgrade $http_upgrade;" in location and "proxy_read_timeout 300s;" in location
+
+
+ACME = {"nginx_static_tls": True, "nginx_static_tls_acme": True}
+
+
+def test_every_site_answers_acme_challenges_and_no_other_dotted_path(tmp_path):
+    for overrides in (WEB_HOST, dict(WEB_HOST, **TLS), dict(BALANCER, **ACME)):
+        site = render(tmp_path, overrides).parent.joinpath("site.conf").read_text()
+        plain = site[site.index("server {"):]
+        plain = plain[: plain.index("\n}\n")]
+        assert "listen 80 default_server;" in plain
+        # A prefix location with ^~: the dotfile rule (a regular expression)
+        # is not even looked at for it, and still answers every other path.
+        challenge = "    location ^~ /.well-known/acme-challenge/ {\n        root /var/lib/deployment-django/acme-challenge;\n"
+        assert challenge in plain, overrides
+        assert site.count("location ^~ /.well-known/acme-challenge/") == 1
+        assert "location ~ /\\. {\n        return 404;" in site
+
+
+def test_acme_serves_https_only_once_certbot_holds_the_certificate(tmp_path):
+    waiting = render(tmp_path, dict(BALANCER, _nginx_static_tls_ready=False, **ACME)).parent.joinpath("site.conf").read_text()
+    assert "ssl" not in waiting and "proxy_pass" not in waiting
+    assert "return 301 https://$host$request_uri;" in waiting
+    ready = render(tmp_path, dict(BALANCER, **ACME)).parent.joinpath("site.conf").read_text()
+    assert "ssl_certificate /etc/letsencrypt/live/notes/fullchain.pem;" in ready
+    assert "ssl_certificate_key /etc/letsencrypt/live/notes/privkey.pem;" in ready
+    assert "listen 443 ssl default_server;" in ready
+
+
+@pytest.mark.parametrize("ready", [True, False], ids=["certificate-held", "waiting-for-it"])
+def test_gixy_finds_nothing_in_an_acme_site(tmp_path, ready):
+    gixy = shutil.which("gixy") or str(pathlib.Path(sys.executable).parent / "gixy")
+    config = render(tmp_path, dict(BALANCER, _nginx_static_tls_ready=ready, **ACME))
+    result = subprocess.run([gixy, str(config)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def names(tmp_path, server_names):
+    out = tmp_path / "names.json"
+    playbook = tmp_path / "names.yml"
+    playbook.write_text(
+        "- hosts: localhost\n"
+        "  gather_facts: false\n"
+        "  vars_files: [%s]\n"
+        "  tasks:\n"
+        "    - ansible.builtin.copy: {content: '{{ nginx_static_acme_domains | to_json }}', dest: %s, mode: '0644'}\n"
+        % (ROOT / "roles" / "nginx_static" / "defaults" / "main.yml", out)
+    )
+    subprocess.run(
+        ["ansible-playbook", "-e", json.dumps({"nginx_static_server_names": server_names, "nginx_static_site_name": "notes"}), str(playbook)],
+        check=True,
+        capture_output=True,
+        env=dict(os.environ, ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false"),
+    )
+    return json.loads(out.read_text())
+
+
+def test_the_certificate_names_are_the_server_names_an_authority_can_check(tmp_path):
+    server_names = ["www.example.com", "example.com", "lb", "localhost", "_", "127.0.0.1", "[::1]", "*.example.org", "~^app\\d+$", "api.localhost"]
+    assert names(tmp_path, server_names) == ["www.example.com", "example.com", "lb"]

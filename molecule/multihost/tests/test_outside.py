@@ -226,3 +226,38 @@ def test_a_websocket_held_through_the_rollout_was_closed_cleanly_and_reconnected
         elif event["event"] == "echo":
             current.add(event["got"].split(" ")[0])
     assert all(len(seen) <= 1 for seen in connections), connections
+
+
+def served_certificate(host, name="lb"):
+    return host.check_output(
+        "openssl s_client -connect %s:443 -servername %s -verify_return_error < /dev/null 2> /dev/null"
+        " | openssl x509 -noout -serial -issuer -ext subjectAltName" % (name, name)
+    )
+
+
+def test_the_balancer_serves_a_certificate_the_acme_authority_issued(host):
+    # The outsider trusts Pebble's root as a browser trusts Let's Encrypt's;
+    # the certificate names what the authority checked (lb, not localhost).
+    served = served_certificate(host)
+    assert "issuer=CN = Pebble Intermediate CA" in served, served  # and a random suffix
+    assert "DNS:lb" in served and "localhost" not in served, served
+
+
+def test_a_forced_renewal_from_certbots_own_unit_is_what_nginx_serves(host):
+    record = json.loads(host.file("/var/lib/acme-renewal.json").content_string)
+    before, after = record["before"], record["after"]
+    assert before.startswith("serial=") and after[0].startswith("serial=")
+    assert after[0] != before
+    assert served_certificate(host).splitlines()[0] == after[0]
+    assert "Pebble Intermediate CA" in after[1]
+
+
+def test_only_acme_challenges_are_answered_under_a_dotted_path(host):
+    # Port 80 answers the challenge folder itself (a missing token: 404, not
+    # the redirect every other plain HTTP request gets); nothing else that
+    # starts with a dot is served, over either scheme.
+    assert get(host, "http://lb/.well-known/acme-challenge/no-such-token")[0] == 404
+    status, headers = get(host, "http://lb/.well-known/security.txt")[:2]
+    assert (status, headers["location"]) == (301, "https://lb/.well-known/security.txt")
+    for path in ("/.well-known/security.txt", "/.well-known/acme-challenge/no-such-token", "/.env", "/.git/config"):
+        assert get(host, "https://lb" + path)[0] == 404, path
