@@ -302,8 +302,8 @@ KEY = "-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n"
 @pytest.mark.parametrize(
     "overrides,expected",
     [
-        ({"app_tls": True}, "with app_tls on, app_tls_certificate"),
-        ({"app_tls": "maybe"}, "app_tls must be true or false"),
+        ({"app_tls": True}, "With app_tls on, app_tls_certificate"),
+        ({"app_tls": "maybe"}, "app_tls and app_tls_acme must be true or false"),
         (
             {"app_tls": True, "app_tls_certificate": CERT, "app_tls_certificate_key": KEY, "nginx_static_tls_port": 80},
             "With nginx_static_tls on, nginx_static_tls_port must be a TCP port",
