@@ -134,6 +134,22 @@ def test_a_static_file_the_live_release_lacks_is_looked_for_among_the_kept_ones_
     assert "kept_static" not in without
 
 
+def test_files_in_an_object_store_get_no_location(tmp_path):
+    # What django_release reports for S3 storages: no folders, full URLs.
+    remote = dict(
+        WEB_HOST,
+        nginx_static_static_root="",
+        nginx_static_static_kept_root="",
+        nginx_static_media_root="",
+        nginx_static_static_url="https://bucket.example.com/static/",
+        nginx_static_media_url="https://bucket.example.com/media/",
+    )
+    site = render(tmp_path, remote).parent.joinpath("site.conf").read_text()
+    assert "bucket.example.com" not in site
+    assert "alias" not in site and "kept_static" not in site
+    assert "location / {" in site
+
+
 def app_location(text):
     location = text[text.index("    location / {"):]
     return location[: location.index("\n    }\n")]

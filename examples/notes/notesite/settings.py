@@ -122,6 +122,34 @@ STORAGES = {
 MEDIA_URL = "media/"
 MEDIA_ROOT = os.environ.get("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media"))
 
+# Or in an S3-compatible bucket (django-storages, from
+# requirements-cloud.txt), where one is named: static files public under
+# hashed names (the live release's stay beside a new release's), uploads
+# private behind signed links, the same for every web host. The keys come
+# from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
+BUCKET = os.environ.get("DJANGO_BUCKET", "")
+if BUCKET:
+    _bucket = {
+        "bucket_name": BUCKET,
+        "endpoint_url": os.environ.get("DJANGO_BUCKET_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("DJANGO_BUCKET_REGION", "us-east-1"),
+        "addressing_style": "path",
+    }
+    if env_bool("DJANGO_STATIC_IN_BUCKET"):
+        STORAGES["staticfiles"] = {
+            "BACKEND": "storages.backends.s3.S3ManifestStaticStorage",
+            "OPTIONS": {**_bucket, "location": "static", "default_acl": "public-read", "querystring_auth": False},
+        }
+    if env_bool("DJANGO_MEDIA_IN_BUCKET"):
+        STORAGES["default"] = {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**_bucket, "location": "media", "file_overwrite": False},
+        }
+
+# POST /notes/ (a note with an attachment, no login): for trying uploads
+# from a script. Off unless asked.
+OPEN_UPLOADS = env_bool("DJANGO_OPEN_UPLOADS")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Behind nginx, which sets X-Forwarded-Proto itself.

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 
 testinfra_hosts = ["app"]
 
@@ -120,6 +121,51 @@ def test_the_deploy_hooks_ran_at_each_point_of_each_deploy(host):
     assert "The before_build hook failed, as the test asked." in hook_failed["error"]
     assert refused_failed["step"] == "prepare" and "pg_dump" in refused_failed["error"]
     assert refused_failed["release"] == refused["release"]
-    live = json.loads(host.file("/srv/notes/current/.release.json").content_string)["id"]
+    live = host.file("/var/lib/migration-release-id").content_string.strip()
     assert migration_live["release"] == migration["release"] == live
     assert migration_live["previous"] == first["release"]
+
+
+def stylesheet(page):
+    return re.search(r'href="(http://extdb:5000/notes/static/notes/site\.[0-9a-f]{12}\.css)"', page).group(1)
+
+
+def test_static_files_are_collected_into_the_bucket_and_served_from_it(host):
+    # The page links the store, under a hashed name, and the store answers
+    # anyone; this host keeps no collected files and nginx serves none.
+    css = stylesheet(host.check_output("curl -sS --fail --max-time 10 http://localhost/"))
+    out = host.check_output("curl -sS --max-time 10 -w '\\n%%{http_code}' %s" % css)
+    body, status = out.rsplit("\n", 1)
+    assert status == "200" and ".greeting" in body
+    assert not host.file("/srv/notes/current/staticfiles").exists
+    site = host.file("/etc/nginx/sites-available/notes.conf").content_string
+    assert "location /static/" not in site and "staticfiles" not in site
+    assert "location /media/" in site  # uploads stay on this host's disk
+
+
+def test_static_files_are_collected_once_per_deploy_and_only_when_they_changed(host):
+    # The migration release changed the stylesheet: collected once, before
+    # the switch (by the host that migrated), and its page links the new
+    # file while the first release's stays in the bucket for pages it
+    # rendered. The idempotence run and the refused release uploaded nothing.
+    log = host.file("/var/lib/migration-release.log").content_string
+    collect = re.findall(r"TASK \[deployment\.django\.django_release : Collect the static files into (\S+)\]", log)
+    assert collect == ["storages.backends.s3.S3ManifestStaticStorage"], collect
+    assert log.index("Collect the static files into") < log.index("Send new connections")
+    refused = host.file("/var/lib/migration-refused.log").content_string
+    assert "Collect the static files into" not in refused
+    migration_css = stylesheet(host.file("/var/lib/migration-release-page.html").content_string)
+    assert host.check_output("curl -sS --fail --max-time 10 %s" % migration_css).endswith(".pinned { font-weight: bold; }")
+
+
+def test_a_rollback_puts_the_target_releases_static_files_back_in_front(host):
+    # The bucket's manifest was the migration release's; the rollback
+    # uploaded the first release's again, once, before its switch back.
+    log = host.file("/var/lib/rollback.log").content_string
+    assert re.search(r"Upload the static files to their storage again, for release \S+\][^\n]*\n(?:[^\n]*\n){0,2}changed: \[app\]", log), log[-3000:]
+    page = host.check_output("curl -sS --fail --max-time 10 http://localhost/")
+    migration_css = stylesheet(host.file("/var/lib/migration-release-page.html").content_string)
+    assert stylesheet(page) != migration_css
+    assert ".pinned" not in host.check_output("curl -sS --fail --max-time 10 %s" % stylesheet(page))
+    # The newer file stays, for pages that release rendered.
+    assert host.run("curl -sS --fail --max-time 10 -o /dev/null %s" % migration_css).rc == 0

@@ -261,3 +261,22 @@ def test_only_acme_challenges_are_answered_under_a_dotted_path(host):
     assert (status, headers["location"]) == (301, "https://lb/.well-known/security.txt")
     for path in ("/.well-known/security.txt", "/.well-known/acme-challenge/no-such-token", "/.env", "/.git/config"):
         assert get(host, "https://lb" + path)[0] == 404, path
+
+
+def test_an_upload_through_web1_is_read_through_web2_from_the_bucket(host):
+    # Made through web1 before the rollout (side effect), read now through
+    # web2's app, on release two: both hosts' default storage is the bucket.
+    upload = json.loads(host.file("/tmp/upload.json").content_string)
+    assert upload["name"] == "attachments/through-web1.txt"
+    out = host.check_output(
+        "curl -sS --fail --max-time 10 -D - -H 'Host: lb' -H 'X-Forwarded-Proto: https' http://web2/notes/%d/attachment/"
+        % upload["id"]
+    )
+    head, body = out.split("\r\n\r\n", 1)
+    assert "x-read-by: web2" in head.lower()
+    assert body == "uploaded through web1 on release one"
+    # The page's link is the store's own, signed: it answers; unsigned, not.
+    assert upload["url"].startswith("http://s3:5000/notes/media/attachments/through-web1.txt?")
+    assert host.check_output("curl -sS --fail --max-time 10 '%s'" % upload["url"]) == body
+    unsigned = upload["url"].split("?", 1)[0]
+    assert host.check_output("curl -s -o /dev/null -w '%%{http_code}' --max-time 10 '%s'" % unsigned) == "403"

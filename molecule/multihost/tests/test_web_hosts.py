@@ -93,3 +93,12 @@ def test_the_scheduled_job_runs_from_the_live_release_when_started(host):
     page = host.check_output("curl -sS --max-time 10 -H 'Host: lb' -H 'X-Forwarded-Proto: https' http://localhost/")
     assert "Digest by release %s" % live in page
     assert "failed" not in host.check_output("systemctl show --property=Result --value notes-digest.service")
+
+
+def test_uploads_in_the_bucket_have_no_folder_or_location_here(host):
+    # MEDIA_ROOT still names the project's media/ folder: the default
+    # storage is the bucket, so nothing is shared, made or served for it.
+    assert not host.file("/srv/notes/current/media").exists
+    assert not host.file("/srv/notes/shared/media").exists
+    assert "location /media/" not in host.check_output("nginx -T 2>/dev/null")
+    assert "location /static/" in host.check_output("nginx -T 2>/dev/null")

@@ -8,8 +8,10 @@ user and with the app's environment:
              [--backup-database=ALIAS]
 
 Loads the settings, the WSGI callable and the URLconf; fingerprints the
-static sources; with --healthcheck proves the health check path leads to a
-view (so a wrong path is found before anything is migrated); with
+static sources; tells whether the static and default storages are remote
+(an object store: no folder on this host); with --healthcheck proves the
+health check path leads to a view (so a wrong path is found before
+anything is migrated); with
 --check-deploy runs Django's deployment checks; with --plan lists the
 migrations `migrate` would apply (which also proves the database is
 reachable); with --once lists the once-only commands not yet recorded in
@@ -53,6 +55,28 @@ def static_digest(settings):
         with open(found[name], "rb") as handle:
             digest.update(hashlib.sha256(handle.read()).digest())
     return digest.hexdigest()
+
+
+def storage_is_remote(alias):
+    """True when the storage ALIAS ("staticfiles" or "default") keeps its
+    files somewhere other than this host's disk (django-storages' S3Storage,
+    say): collectstatic then uploads them, once for every host, and the web
+    server has no folder to serve. Any FileSystemStorage (Django's own,
+    ManifestStaticFilesStorage, WhiteNoise's) is local. A storage that reads
+    its manifest when it is made (S3ManifestStaticStorage) reaches the
+    bucket here: one that cannot be reached stops the release now."""
+    from django.core.files.storage import FileSystemStorage
+
+    try:
+        from django.core.files.storage import storages  # Django 4.2 and later
+    except ImportError:
+        from django.contrib.staticfiles.storage import staticfiles_storage
+        from django.core.files.storage import default_storage
+
+        storage = staticfiles_storage if alias == "staticfiles" else default_storage
+    else:
+        storage = storages[alias]
+    return not isinstance(storage, FileSystemStorage), "%s.%s" % (type(storage).__module__, type(storage).__qualname__)
 
 
 def deploy_checks(fail_level):
@@ -146,7 +170,11 @@ def main(settings_module, wsgi_app, options=()):
 
         get_resolver().url_patterns
         stage = "static files"
-        digest = static_digest(settings) if "django.contrib.staticfiles" in settings.INSTALLED_APPS else ""
+        static_files = "django.contrib.staticfiles" in settings.INSTALLED_APPS
+        digest = static_digest(settings) if static_files else ""
+        stage = "storages"
+        static_remote, static_storage = storage_is_remote("staticfiles") if static_files else (False, "")
+        media_remote, media_storage = storage_is_remote("default")
         checks, pending, once_due, database = "", [], [], {}
         values = dict(option.split("=", 1) for option in options if "=" in option)
         if "--healthcheck" in values:
@@ -186,9 +214,15 @@ def main(settings_module, wsgi_app, options=()):
                 "settings_module": os.environ["DJANGO_SETTINGS_MODULE"],
                 "debug": bool(settings.DEBUG),
                 "static_url": settings.STATIC_URL or "",
-                "static_root": str(settings.STATIC_ROOT or ""),
+                # No folder on this host when the files live in a remote
+                # storage, whatever STATIC_ROOT and MEDIA_ROOT still say.
+                "static_root": "" if static_remote else str(settings.STATIC_ROOT or ""),
+                "static_remote": static_remote,
+                "static_storage": static_storage,
                 "media_url": settings.MEDIA_URL or "",
-                "media_root": str(settings.MEDIA_ROOT or ""),
+                "media_root": "" if media_remote else str(settings.MEDIA_ROOT or ""),
+                "media_remote": media_remote,
+                "media_storage": media_storage,
                 "static_digest": digest,
                 "checks": checks,
                 "pending_migrations": pending,

@@ -2,7 +2,8 @@
 
 once.py: which once-only commands are due, running them in order with
 their own environment, recording each so that it never runs again unless
-asked. probe.py: whether the health check path leads to a view.
+asked. probe.py: whether the health check path leads to a view, whether a
+storage keeps its files on this host's disk.
 """
 
 import importlib.util
@@ -14,7 +15,9 @@ import pytest
 
 django = pytest.importorskip("django")
 from django.conf import settings  # noqa: E402
+from django.core.files.storage import Storage  # noqa: E402
 from django.http import HttpResponse  # noqa: E402
+from django.test import override_settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
 FILES = pathlib.Path(__file__).resolve().parents[3] / "roles" / "django_release" / "files"
@@ -163,3 +166,25 @@ def test_the_backup_learns_whether_the_database_holds_a_table(connection):
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE IF NOT EXISTS probe_seen (id integer)")
     assert probe.database_facts("default")["tables"] >= 1
+
+
+class BucketStorage(Storage):
+    """Stands in for django-storages' S3Storage: a Storage that is no
+    FileSystemStorage."""
+
+
+@pytest.mark.parametrize(
+    "backend,remote",
+    [
+        ("django.core.files.storage.FileSystemStorage", False),
+        ("django.contrib.staticfiles.storage.ManifestStaticFilesStorage", False),
+        (__name__ + ".BucketStorage", True),
+    ],
+)
+def test_a_storage_is_remote_unless_it_keeps_files_on_disk(backend, remote):
+    storages = {"default": {"BACKEND": backend}, "staticfiles": {"BACKEND": backend}}
+    with override_settings(STORAGES=storages, STATIC_ROOT="/srv/static", STATIC_URL="/static/"):
+        for alias in ("default", "staticfiles"):
+            is_remote, name = probe.storage_is_remote(alias)
+            assert is_remote is remote
+            assert name.rsplit(".", 1)[1] == backend.rsplit(".", 1)[1]
