@@ -58,34 +58,39 @@ collection: venv
 	ansible-galaxy collection build --force --output-path .cache/build . >/dev/null
 	ansible-galaxy collection install --force -p $(ANSIBLE_COLLECTIONS_PATH) .cache/build/deployment-django-*.tar.gz >/dev/null
 
-lint: collection .cache/venvs/antsibull-changelog/.installed
+# What the parts that use the installed collection depend on; `make test`
+# installs it once and runs its parts with COLLECTION= (tools/test-lanes.sh).
+COLLECTION ?= collection
+
+lint: $(COLLECTION) .cache/venvs/antsibull-changelog/.installed
 	yamllint --strict .
 	ansible-lint --offline
 	.cache/venvs/antsibull-changelog/bin/antsibull-changelog lint
 
-unit: collection
+unit: $(COLLECTION)
 	pytest -q -p no:cacheprovider -n 2 tests/unit tests/preflight
 
-sanity: collection
+sanity: $(COLLECTION)
 	tools/ansible-test-sanity.sh
 
 # The checks Galaxy runs on an upload, on the tarball `collection` built.
-galaxy-import: collection .cache/venvs/galaxy-importer/.installed
+galaxy-import: $(COLLECTION) .cache/venvs/galaxy-importer/.installed
 	tools/galaxy-import.sh .cache/build/deployment-django-*.tar.gz
 
-molecule: collection image .cache/venvs/sslyze/.installed
+molecule: $(COLLECTION) image .cache/venvs/sslyze/.installed
 	tools/molecule-suite.sh $(SCENARIOS)
 
 # Each part timed; the times are printed again at the end (with the
-# scenarios' and their steps' from tools/molecule-suite.sh).
-TEST_PARTS := lint unit sanity galaxy-import molecule
-test:
+# scenarios' and their steps' from tools/molecule-suite.sh). The checks and
+# the fast tests run side by side (tools/test-lanes.sh), then Molecule.
+CHECK_PARTS := lint sanity galaxy-import
+FAST_TEST_PARTS := unit
+test: collection
 	@mkdir -p .cache && : > .cache/test-times
-	@for part in $(TEST_PARTS); do \
-	  started=$$(date +%s); \
-	  $(MAKE) --no-print-directory $$part || exit 1; \
-	  echo "make $$part: $$(( $$(date +%s) - started )) s" >> .cache/test-times; \
-	done
+	@tools/test-lanes.sh "$(CHECK_PARTS)" "$(FAST_TEST_PARTS)"
+	@started=$$(date +%s); \
+	  $(MAKE) --no-print-directory COLLECTION= molecule || exit 1; \
+	  echo "make molecule: $$(( $$(date +%s) - started )) s" >> .cache/test-times
 	@echo; cat .cache/test-times; cat .cache/molecule/summary
 
 demo: venv image collection
