@@ -136,6 +136,8 @@ if BUCKET:
         "addressing_style": "path",
     }
     if env_bool("DJANGO_STATIC_IN_BUCKET"):
+        # Nothing is collected on disk: collectstatic uploads.
+        STATIC_ROOT = None
         STORAGES["staticfiles"] = {
             "BACKEND": "storages.backends.s3.S3ManifestStaticStorage",
             "OPTIONS": {**_bucket, "location": "static", "default_acl": "public-read", "querystring_auth": False},
