@@ -6,6 +6,14 @@
 The conditions are evaluated as ansible.builtin.assert evaluates its
 ``that``; unlike it, every check runs, and the result names each one that
 failed.
+
+A message is templated only when its check fails: the checks of a role
+are read on every run, and their messages (which show the wrong values
+through filters) would otherwise be rendered each time for nothing.
+ansible-core renders a task's arguments before the action runs unless the
+action says how to finalize them (``finalize_task_arg``, as its own assert
+does for ``that``); this action keeps the checks as written and templates
+what it needs itself.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -61,6 +69,27 @@ class ActionModule(ActionBase):
     _requires_connection = False
     _VALID_ARGS = frozenset(("checks",))
 
+    @classmethod
+    def finalize_task_arg(cls, name, value, templar, context):
+        """Keep a literal list of checks as written: its conditions are
+        evaluated one by one in run(), its messages rendered only for the
+        checks that fail. A list given by a template is rendered whole."""
+        if name != "checks" or not isinstance(value, list):
+            return super(ActionModule, cls).finalize_task_arg(name, value, templar, context)
+        return value
+
+    def _message(self, index, check):
+        """The check's message, rendered; or what it says without templating
+        when rendering fails, with the reason."""
+        raw = check["msg"]
+        if not raw:
+            return ""
+        try:
+            rendered = self._templar.template(raw)
+        except AnsibleError as error:
+            return "%s (its message could not be rendered: %s)" % (raw, error)
+        return rendered if isinstance(rendered, string_types) else str(rendered)
+
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
@@ -74,16 +103,17 @@ class ActionModule(ActionBase):
 
         failures = []
         for index, check in enumerate(checks):
-            message = (check["msg"] or "").strip() or "checks[%d] failed: %s" % (index, " and ".join(conditions(check["that"])))
             try:
                 if not all(self._templar.evaluate_conditional(c) for c in conditions(check.get("when"))):
                     continue
                 holds = all(self._templar.evaluate_conditional(c) for c in conditions(check["that"]))
+                reason = None
             except AnsibleError as error:
-                failures.append("%s (the check could not be evaluated: %s)" % (message, error))
+                holds, reason = False, error
+            if holds:
                 continue
-            if not holds:
-                failures.append(message)
+            message = self._message(index, check).strip() or "checks[%d] failed: %s" % (index, " and ".join(conditions(check["that"])))
+            failures.append(message if reason is None else "%s (the check could not be evaluated: %s)" % (message, reason))
 
         result.update(changed=False, checked=len(checks))
         if failures:

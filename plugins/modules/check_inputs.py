@@ -62,9 +62,10 @@ attributes:
 author:
   - deployment.django contributors (@deployment-django)
 notes:
-  - The messages are templated before the checks run, whether or not their
-    check fails, so every value a message shows must be guarded, with
-    C(| default('')) or C(if ... is mapping else []).
+  - A message is templated only when its check fails. It is shown because a
+    value is wrong, so every value it shows must be guarded, with
+    C(| default('')) or C(if ... is mapping else []); a message that cannot
+    be rendered is shown as written, with the reason.
 """
 
 EXAMPLES = r"""

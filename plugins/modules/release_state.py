@@ -115,6 +115,14 @@ options:
       - V(switch). The link nginx connects to, pointed at O(instance)'s socket beside it; empty leaves it.
     type: path
     default: ""
+  check:
+    description:
+      - V(inspect). A read-only check of what the host runs, as a command line (the release helper that reads the
+        settings module each unit would run); its result comes back as RV(check), in the same call. Empty runs none.
+      - It runs in check mode too: it only reads.
+    type: list
+    elements: str
+    default: []
   release:
     description:
       - V(prune), and V(live) with O(prune). The release now live, kept whatever its age.
@@ -331,6 +339,24 @@ next_instance:
   description: V(inspect) and V(rollback). The idle instance, which the release (or the switch back) starts on.
   returned: when view is inspect or rollback
   type: str
+check:
+  description: V(inspect). What O(check) did; not returned when O(check) is empty.
+  returned: when view is inspect and check is set
+  type: dict
+  contains:
+    cmd:
+      description: The command line.
+      type: list
+      elements: str
+    rc:
+      description: Its exit status; 0 when the check passed.
+      type: int
+    stdout:
+      description: Its standard output.
+      type: str
+    stderr:
+      description: Its standard error, the reasons a check failed, one a line.
+      type: str
 id:
   description: V(inspect). The new release's name when one is built, else the live one's.
   returned: when view is inspect
@@ -540,7 +566,19 @@ def inspect(module, host):
         path=path,
         live=live,
         live_path=live_path,
+        **checked(module)
     )
+
+
+def checked(module):
+    """The read-only check the caller asked for (O(check)), run in the same
+    call as the reading of the releases; its failure is the caller's to
+    report (the helper writes its reasons to standard error)."""
+    argv = module.params["check"]
+    if not argv:
+        return {}
+    rc, out, err = module.run_command(argv)
+    return dict(check=dict(cmd=argv, rc=rc, stdout=out, stderr=err))
 
 
 def prune(module, host):
@@ -1002,6 +1040,7 @@ def main():
             tmpfiles=dict(type="path", default=""),
             drain=dict(type="int", default=0),
             prune=dict(type="bool", default=False),
+            check=dict(type="list", elements="str", default=[]),
         ),
         supports_check_mode=True,
     )

@@ -130,3 +130,34 @@ def test_good_inputs_pass(tmp_path):
     assert rc == 0
     assert result.get("failed") is not True
     assert result["msg"] == "5 checks passed"
+
+
+MESSAGES = textwrap.dedent(
+    """\
+    - hosts: localhost
+      gather_facts: false
+      vars:
+        port: 80
+      tasks:
+        - name: Check
+          deployment.django.check_inputs:
+            checks:
+              - that: port | int == 80
+                msg: "never rendered: {{ undefined_here.attribute }}"
+              - that: port | int == 443
+                msg: "port must be 443; got {{ port }} and {{ undefined_too }}."
+    """
+)
+
+
+def test_a_message_is_rendered_only_when_its_check_fails(tmp_path):
+    # The first message cannot be rendered; its check holds, so it is never
+    # rendered and nothing fails. The second check fails and its message
+    # cannot be rendered either: it is shown as written, with the reason.
+    rc, result = run_play(tmp_path, MESSAGES)
+    assert rc == 2
+    assert result["checked"] == 2
+    assert len(result["failures"]) == 1
+    failure = result["failures"][0]
+    assert failure.startswith("port must be 443; got {{ port }} and {{ undefined_too }}. (its message could not be rendered:")
+    assert "undefined_too" in failure.split("(its message", 1)[1]

@@ -2,6 +2,8 @@
 
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -49,6 +51,7 @@ class FakeModule:
             drain=0,
             media_path="",
             prune=False,
+            check=[],
         )
         self.params.update(params)
         if self.params["home"] and not self.params["socket"]:
@@ -58,6 +61,9 @@ class FakeModule:
         raise Failed(kwargs["msg"])
 
     def run_command(self, argv):
+        if argv == self.params["check"]:
+            done = subprocess.run(argv, capture_output=True, text=True, check=False)
+            return done.returncode, done.stdout, done.stderr
         assert argv[:2] == ["systemctl", "show"]
         return 0, "active\n" if self.active else "inactive\n", ""
 
@@ -111,6 +117,20 @@ def test_the_same_shape_again_builds_nothing_and_points_at_the_live_release(home
     env.write_text("A=2\n")
     found = release_state.inspect(FakeModule(home=str(home), shape=shape, env_file=str(env)), release_state.Host(str(home)))
     assert (found["build"], found["restart"]) == (False, True)
+
+
+def test_inspect_runs_the_check_it_is_given_in_the_same_call(home):
+    # The settings check of the units rides on the reading of the releases:
+    # one call, its result returned for the role to judge.
+    failing = [sys.executable, "-c", "import sys; print('{\"ok\": false}'); sys.stderr.write('blog@.service runs blog.dev\\n'); sys.exit(1)"]
+    found = release_state.inspect(FakeModule(home=str(home), shape={"source": "abc"}, check=failing), release_state.Host(str(home)))
+    assert found["build"] is True
+    assert found["check"]["rc"] == 1
+    assert found["check"]["stderr"] == "blog@.service runs blog.dev\n"
+    assert json.loads(found["check"]["stdout"]) == {"ok": False}
+    # None asked, none run.
+    found = release_state.inspect(FakeModule(home=str(home), shape={"source": "abc"}), release_state.Host(str(home)))
+    assert "check" not in found
 
 
 def test_a_missing_environment_file_is_named(home):
