@@ -23,6 +23,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleError
 from ansible.module_utils.six import string_types
 from ansible.plugins.action import ActionBase
+from ansible.template import is_trusted_as_template, trust_as_template
 
 
 def conditions(value):
@@ -55,6 +56,34 @@ def bad_check(index, check):
     return None
 
 
+def _all_true(expressions):
+    """Jinja: every expression is exactly true, in order, stopping at the
+    first that is not (as all() over evaluate_conditional stops)."""
+    return " and ".join("((%s) is sameas true)" % e for e in expressions) or "true"
+
+
+def _skipped(expressions):
+    """Jinja: the when-conditions stop a check cleanly: the first that is not
+    true is exactly false."""
+    if not expressions:
+        return "false"
+    first = expressions[0]
+    return "((%s) is sameas false) or (((%s) is sameas true) and (%s))" % (first, first, _skipped(expressions[1:]))
+
+
+def all_pass_expression(checks):
+    """One Jinja expression whose value is a list with one item per check:
+    true when the check holds or its when-conditions skip it. Each
+    condition counts only when it is exactly true or false, so any other
+    value (or an error) leaves the check to the exact evaluation, one
+    condition at a time, that names what failed."""
+    items = []
+    for check in checks:
+        when, that = conditions(check.get("when")), conditions(check["that"])
+        items.append("((%s) and (%s)) or (%s)" % (_all_true(when), _all_true(that), _skipped(when)))
+    return "[%s]" % ", ".join("(%s)" % item for item in items)
+
+
 def summary(failures):
     """One message for the failed checks: alone, or numbered."""
     if len(failures) == 1:
@@ -77,6 +106,22 @@ class ActionModule(ActionBase):
         if name != "checks" or not isinstance(value, list):
             return super(ActionModule, cls).finalize_task_arg(name, value, templar, context)
         return value
+
+    def _all_pass(self, checks):
+        """Whether every check holds, found in one template: each variable
+        the checks share is rendered once, where a condition at a time
+        renders it again for each. Anything else than all true (a check
+        that fails, an error, a condition that is not a playbook's own
+        expression) sends the checks to the exact evaluation."""
+        every = [c for check in checks for c in conditions(check["that"]) + conditions(check.get("when"))]
+        if not all(is_trusted_as_template(c) for c in every):
+            return False
+        try:
+            found = self._templar.evaluate_expression(trust_as_template(all_pass_expression(checks)))
+        except Exception:  # pylint: disable=broad-except
+            # Whatever the reason, the exact evaluation finds and names it.
+            return False
+        return isinstance(found, list) and len(found) == len(checks) and all(item is True for item in found)
 
     def _message(self, index, check):
         """The check's message, rendered; or what it says without templating
@@ -101,6 +146,11 @@ class ActionModule(ActionBase):
             if problem:
                 return dict(result, failed=True, msg=problem)
 
+        result.update(changed=False, checked=len(checks))
+        if self._all_pass(checks):
+            result["msg"] = "%d checks passed" % len(checks)
+            return result
+
         failures = []
         for index, check in enumerate(checks):
             try:
@@ -115,7 +165,6 @@ class ActionModule(ActionBase):
             message = self._message(index, check).strip() or "checks[%d] failed: %s" % (index, " and ".join(conditions(check["that"])))
             failures.append(message if reason is None else "%s (the check could not be evaluated: %s)" % (message, reason))
 
-        result.update(changed=False, checked=len(checks))
         if failures:
             result.update(failed=True, failures=failures, msg=summary(failures))
         else:

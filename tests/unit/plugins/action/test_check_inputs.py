@@ -14,7 +14,10 @@ import textwrap
 
 import pytest
 
-from ansible_collections.deployment.django.plugins.action.check_inputs import bad_check, conditions, summary
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar, trust_as_template
+
+from ansible_collections.deployment.django.plugins.action.check_inputs import all_pass_expression, bad_check, conditions, summary
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 
@@ -48,6 +51,33 @@ def test_malformed_checks_are_named(check, problem):
         assert found is None
     else:
         assert problem in found
+
+
+def all_pass(checks, **variables):
+    templar = Templar(loader=DataLoader(), variables=variables)
+    return templar.evaluate_expression(trust_as_template(all_pass_expression(checks)))
+
+
+def test_the_one_template_passes_only_checks_that_hold_or_are_skipped():
+    checks = [
+        {"that": ["port | int > 0", "port | int < 65536"], "msg": ""},
+        # The when guards the that, as it does one condition at a time: a
+        # string is never given to dict2items.
+        {"when": ["env is mapping"], "that": "env | dict2items | length > 0", "msg": ""},
+        {"when": ["env is mapping", "env | length > 5"], "that": "false", "msg": ""},
+    ]
+    assert all_pass(checks, port=80, env="not a mapping") == [True, True, True]
+    assert all_pass(checks, port=80, env={"A": "1"}) == [True, True, True]
+    assert all_pass(checks, port=0, env={}) == [False, False, True]
+    # A later condition is not evaluated once one is false.
+    assert all_pass([{"that": ["x is defined", "x > 1"], "msg": ""}]) == [False]
+
+
+def test_a_condition_that_is_not_a_boolean_never_passes_in_the_one_template():
+    # evaluate_conditional refuses a value that is not a boolean; the one
+    # template must not let it pass, so that the exact evaluation names it.
+    assert all_pass([{"that": "port", "msg": ""}], port=80) == [False]
+    assert all_pass([{"when": "port", "that": "true", "msg": ""}], port=80) == [False]
 
 
 def test_summary_numbers_several_failures():
@@ -121,6 +151,16 @@ def test_every_failing_check_is_named_in_one_run(tmp_path):
     assert len(failures) == 3
     assert result["msg"].startswith("3 inputs are wrong: (1) workers must be")
     assert result["changed"] is False
+
+
+def test_a_condition_that_is_not_a_boolean_fails_its_check(tmp_path):
+    play = PLAY.replace("that: [port | int > 0, port | int < 65536]", "that: port")
+    play = play.replace("workers: many", "workers: 4").replace("socket: run/app.sock", "socket: /run/app.sock")
+    play = play.replace("missing | length > 0", "port | int == 80")
+    rc, result = run_play(tmp_path, play)
+    assert rc == 2
+    assert len(result["failures"]) == 1
+    assert result["failures"][0].startswith("port must be a TCP port. (the check could not be evaluated:")
 
 
 def test_good_inputs_pass(tmp_path):
