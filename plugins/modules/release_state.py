@@ -119,7 +119,7 @@ options:
     description:
       - V(inspect). A read-only check of what the host runs, as a command line (the release helper that reads the
         settings module each unit would run); its result comes back as RV(check), in the same call. Empty runs none.
-      - It runs in check mode too: it only reads.
+      - It runs in check mode too, since it only reads.
     type: list
     elements: str
     default: []
