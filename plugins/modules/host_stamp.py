@@ -29,16 +29,23 @@ description:
   - Only what a role lists is observed, so a role lists everything it manages.
 options:
   path:
-    description: The stamp file (JSON); its folder is created, root's alone, when missing.
+    description:
+      - The stamp file (JSON); its folder is created, root's alone, when missing.
+      - With O(state=survey), the folder of the stamps.
     type: path
     required: true
   state:
     description:
       - V(check) compares the stamp with the host and changes nothing.
+      - V(survey) reads every stamp in the folder O(path) and observes what
+        each recorded, in one call, and changes nothing; the answer for one
+        role's stamp is then told on the controller
+        (C(deployment.django.stamp_answer)), the same as V(check) would give
+        at that moment.
       - V(write) records the host as it is now, with O(digest).
       - V(absent) removes the stamp, so that the next run is a full one.
     type: str
-    choices: [check, write, absent]
+    choices: [check, write, absent, survey]
     default: check
   digest:
     description: The digest of the role's inputs (variables, its own files).
@@ -110,13 +117,20 @@ EXAMPLES = r"""
 RETURN = r"""
 current:
   description: With O(state=check), whether the stamp still describes the host and the inputs.
-  returned: always
+  returned: unless state is survey
   type: bool
 differences:
   description: What differs, one line each (empty when current).
-  returned: always
+  returned: unless state is survey
   type: list
   elements: str
+stamps:
+  description:
+    - With O(state=survey), each stamp of the folder by its path, with its
+      recorded C(digest), the names it C(listed) (by section) and the
+      C(differences) the host shows now from what it recorded.
+  returned: when state is survey
+  type: dict
 """
 
 import grp
@@ -126,6 +140,7 @@ import pwd
 import stat
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.deployment.django.plugins.module_utils.host_stamps import SECTIONS, item
 from ansible_collections.deployment.django.plugins.module_utils.source_tree import file_sha256
 
 DPKG_STATUS = "/var/lib/dpkg/status"
@@ -228,17 +243,17 @@ def differences(recorded, digest, seen):
     if recorded.get("digest") != digest:
         found.append("the role's inputs changed")
     was = recorded.get("host", {})
-    for section in ("files", "present", "services", "packages", "users", "groups"):
+    for section in SECTIONS:
         before = was.get(section, {})
         for name, now in sorted(seen.get(section, {}).items()):
             if name not in before:
-                found.append("%s %s was not recorded" % (section[:-1], name))
+                found.append("%s %s was not recorded" % (item(section), name))
             elif recordable(section, before[name]) != recordable(section, now):
-                found.append("%s %s changed" % (section[:-1], name))
+                found.append("%s %s changed" % (item(section), name))
     # Everything recorded must have been asked about again.
     for section, before in sorted(was.items()):
         for name in sorted(set(before) - set(seen.get(section, {}))):
-            found.append("%s %s is no longer listed" % (section[:-1], name))
+            found.append("%s %s is no longer listed" % (item(section), name))
     # A stamp of a host whose services were not running describes a broken host.
     for unit, state in sorted(seen.get("services", {}).items()):
         if state["active"] != "active":
@@ -249,7 +264,7 @@ def differences(recorded, digest, seen):
     for section in ("users", "groups"):
         for name, entry in sorted(seen.get(section, {}).items()):
             if entry is None:
-                found.append("%s %s does not exist" % (section[:-1], name))
+                found.append("%s %s does not exist" % (item(section), name))
     return found
 
 
@@ -261,8 +276,34 @@ def read_stamp(path):
         return None
 
 
+def survey(module, folder):
+    """Every stamp in FOLDER: its digest, what it lists and what differs on
+    the host now from what it recorded (the inputs are the caller's to
+    compare)."""
+    stamps = {}
+    names = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+    for name in names:
+        if not name.endswith(".json") or name.startswith("."):
+            continue
+        path = os.path.join(folder, name)
+        recorded = read_stamp(path)
+        if not isinstance(recorded, dict):
+            continue
+        was = recorded.get("host", {})
+        listed = dict((section, sorted(was.get(section, {}))) for section in SECTIONS)
+        seen = observe(module, listed)
+        stamps[path] = {
+            "digest": recorded.get("digest", ""),
+            "listed": listed,
+            "differences": differences(recorded, recorded.get("digest", ""), seen),
+        }
+    return {"changed": False, "stamps": stamps}
+
+
 def run(module, params):
     path = params["path"]
+    if params["state"] == "survey":
+        return survey(module, path)
     if params["state"] == "absent":
         exists = os.path.lexists(path)
         if exists and not module.check_mode:
@@ -293,7 +334,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             path=dict(type="path", required=True),
-            state=dict(type="str", choices=["check", "write", "absent"], default="check"),
+            state=dict(type="str", choices=["check", "write", "absent", "survey"], default="check"),
             digest=dict(type="str", default=""),
             files=dict(type="list", elements="path", default=[]),
             present=dict(type="list", elements="path", default=[]),

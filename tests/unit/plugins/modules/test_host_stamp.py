@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from ansible_collections.deployment.django.plugins.module_utils import host_stamps
 from ansible_collections.deployment.django.plugins.modules import host_stamp
 
 STATUS = """Package: nginx
@@ -153,3 +154,60 @@ def test_a_service_caught_reloading_when_recorded_still_holds_once_it_runs(tmp_p
     module.active = "failed"
     assert host_stamp.run(module, params(tmp_path, services=["postgresql@15-main"]))["differences"] == [
         "service postgresql@15-main is failed"]
+
+
+def surveyed(tmp_path, **changes):
+    """What a role would be told from a survey of the stamps' folder."""
+    spec = params(tmp_path, **changes)
+    found = host_stamp.run(FakeModule(), dict(params(tmp_path), path=str(tmp_path / "stamps"), state="survey"))
+    assert found["changed"] is False
+    return host_stamps.answer(found, spec)
+
+
+def checked(tmp_path, **changes):
+    return host_stamp.run(FakeModule(), params(tmp_path, **changes))
+
+
+def test_the_survey_tells_a_role_what_its_own_check_would(tmp_path):
+    managed, other, switch = tmp_path / "site.conf", tmp_path / "other.conf", tmp_path / "switch"
+    for path in (managed, other, switch):
+        path.write_text("x\n")
+    listing = dict(files=[str(managed)], present=[str(switch)], users=["root"], groups=["root"])
+    # No stamp yet: a full run.
+    assert surveyed(tmp_path, **listing) == dict(checked(tmp_path, **listing), surveyed=True)
+    host_stamp.run(FakeModule(), params(tmp_path, state="write", **listing))
+    # Another role's stamp in the same folder is left to that role.
+    host_stamp.run(FakeModule(), params(tmp_path, path=str(tmp_path / "stamps" / "app-other.json"), state="write",
+                                        files=[str(other)]))
+    cases = [
+        dict(listing),  # as recorded
+        dict(listing, digest="d2"),  # other inputs
+        dict(listing, files=[str(managed), str(other)]),  # listed since
+        dict(listing, files=[]),  # no longer listed
+        dict(listing, users=["root", "no-such-user-here"]),
+    ]
+    for case in cases:
+        told, asked = surveyed(tmp_path, **case), checked(tmp_path, **case)
+        # The same decision, for the same reasons; an item listed since the
+        # stamp was not observed by the survey (it was not recorded), so
+        # only "was not recorded" is said of it.
+        assert told["current"] == asked["current"], case
+        assert set(told["differences"]) <= set(asked["differences"]) and bool(told["differences"]) == bool(
+            asked["differences"]), case
+    # The host changes after the stamp: edited, removed.
+    managed.write_text("edited\n")
+    switch.unlink()
+    told, asked = surveyed(tmp_path, **listing), checked(tmp_path, **listing)
+    assert told["current"] is False
+    assert sorted(told["differences"]) == sorted(asked["differences"]) == sorted(
+        ["file %s changed" % managed, "present %s is missing" % switch, "present %s changed" % switch])
+
+
+def test_without_a_survey_a_role_asks_the_host():
+    spec = {"path": "/var/lib/deployment-django/stamps/app-role.json", "digest": "d"}
+    assert host_stamps.answer(None, spec) is None
+    # A survey that was skipped, or set aside after packages were installed.
+    assert host_stamps.answer({"skipped": True}, spec) is None
+    assert host_stamps.answer({}, spec) is None
+    assert host_stamps.answer({"stamps": {}}, spec) == dict(
+        changed=False, current=False, differences=["no record of an earlier run"], surveyed=True)
