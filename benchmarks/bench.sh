@@ -6,7 +6,9 @@
 #     docker connection (as the tests run): first deploy, a re-run that
 #     changes nothing, a code-only release, a release with a new requirement
 #     and a release with a migration, each with its ratio to the floor and
-#     the number of tasks it ran; a rolling release to two web hosts (and a
+#     the number of tasks it ran (the re-run and the code-only release three
+#     times each, by the median, since one run on a shared machine can be off
+#     by a second or two); a rolling release to two web hosts (and a
 #     database host) against one host's release;
 #   - a heavier requirements set (a CMS, a task queue and a C extension built
 #     from source; 40 and more packages) installed by pip and by uv, cold and
@@ -59,6 +61,8 @@ wrk_rps() { # wrk_rps URL: requests per second, 16 connections, 10 s
     in_box wrk -t2 -c16 -d10s -H 'Host: localhost' "$1" | awk '/^Requests\/sec/ {print $2}'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", a / b}'; }
+median() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+spread() { printf '%s\n' "$@" | sort -n | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%s-%s", lo, hi}'; }
 page_has() { # page_has BOX TEXT: the box's nginx serves TEXT on /
     docker exec "$1" python3 -c 'import sys, urllib.request as u; sys.exit(sys.argv[1] not in u.urlopen(u.Request("http://127.0.0.1/", headers={"Host": "localhost"}), timeout=10).read().decode())' "$2"
 }
@@ -121,11 +125,16 @@ PY
 }
 
 # The releases every way deploys, made once on the controller: release one
-# (the example), a code-only change, a new requirement, a migration.
+# (the example), three code-only changes, a new requirement, a migration.
 cp -r examples/notes "$work/one"
 sed -i 's/Hello from the notes example/Benchmark release one/' "$work/one/notes/templates/notes/index.html"
 cp -r "$work/one" "$work/code"
 sed -i 's/Benchmark release one/Benchmark code-only release/' "$work/code/notes/templates/notes/index.html"
+# Two more code-only changes, for three code-only releases in a row.
+for again in b c; do
+    cp -r "$work/code" "$work/code-$again"
+    sed -i "s/Benchmark code-only release/Benchmark code-only release $again/" "$work/code-$again/notes/templates/notes/index.html"
+done
 cp -r "$work/code" "$work/reqs"
 sed -i 's/Benchmark code-only release/Benchmark new requirement/' "$work/reqs/notes/templates/notes/index.html"
 echo 'idna==3.10' >> "$work/reqs/requirements.txt"
@@ -144,11 +153,16 @@ floor() { # floor first|release SOURCE RELEASE MARKER: copy the code, run floor.
     on bench-floor bash -s "$1" "$3" "'$4'" < benchmarks/floor.sh
 }
 floor_first=$(seconds floor first "$work/one" r1 "Benchmark release one")
-floor_code=$(seconds floor release "$work/code" r2 "Benchmark code-only release")
+floor_codes=()
+for again in "" b c; do
+    took=$(seconds floor release "$work/code${again:+-$again}" "r2$again" "Benchmark code-only release${again:+ $again}")
+    floor_codes+=("$took")
+done
+floor_code=$(median "${floor_codes[@]}")
 floor_reqs=$(seconds floor release "$work/reqs" r3 "Benchmark new requirement")
 floor_migrate=$(seconds floor release "$work/migrate" r4 "Benchmark migration")
 docker rm -f bench-floor >/dev/null
-echo "bench: floor $floor_first / $floor_code / $floor_reqs / $floor_migrate s" >&2
+echo "bench: floor $floor_first / $floor_code [${floor_codes[*]}] / $floor_reqs / $floor_migrate s" >&2
 
 echo "bench: the collection over SSH" >&2
 ssh_box bench-ssh
@@ -160,14 +174,24 @@ deploy() { # deploy INVENTORY PLAYBOOK SOURCE [ansible-playbook options]
 }
 ssh_first=$(seconds deploy "$work/ssh/hosts.yml" site.yml "$work/one"); ssh_first_tasks=$(tasks ssh-first)
 page_has bench-ssh "Benchmark release one"
-ssh_rerun=$(seconds deploy "$work/ssh/hosts.yml" site.yml "$work/one"); ssh_rerun_tasks=$(tasks ssh-rerun)
-ssh_code=$(seconds deploy "$work/ssh/hosts.yml" release.yml "$work/code"); ssh_code_tasks=$(tasks ssh-code)
-page_has bench-ssh "Benchmark code-only release"
+ssh_reruns=()
+for again in 1 2 3; do
+    took=$(seconds deploy "$work/ssh/hosts.yml" site.yml "$work/one"); ssh_rerun_tasks=$(tasks "ssh-rerun-$again")
+    ssh_reruns+=("$took")
+done
+ssh_rerun=$(median "${ssh_reruns[@]}")
+ssh_codes=()
+for again in "" b c; do
+    took=$(seconds deploy "$work/ssh/hosts.yml" release.yml "$work/code${again:+-$again}")
+    ssh_codes+=("$took"); ssh_code_tasks=$(tasks "ssh-code${again:+-$again}")
+    page_has bench-ssh "Benchmark code-only release${again:+ $again}"
+done
+ssh_code=$(median "${ssh_codes[@]}")
 ssh_reqs=$(seconds deploy "$work/ssh/hosts.yml" release.yml "$work/reqs"); ssh_reqs_tasks=$(tasks ssh-requirement)
 ssh_migrate=$(seconds deploy "$work/ssh/hosts.yml" release.yml "$work/migrate"); ssh_migrate_tasks=$(tasks ssh-migration)
 page_has bench-ssh "Benchmark migration"
 docker rm -f bench-ssh >/dev/null
-echo "bench: SSH $ssh_first ($ssh_first_tasks) / $ssh_rerun ($ssh_rerun_tasks) / $ssh_code ($ssh_code_tasks) / $ssh_reqs / $ssh_migrate s" >&2
+echo "bench: SSH $ssh_first ($ssh_first_tasks) / $ssh_rerun [${ssh_reruns[*]}] ($ssh_rerun_tasks) / $ssh_code [${ssh_codes[*]}] ($ssh_code_tasks) / $ssh_reqs / $ssh_migrate s" >&2
 
 echo "bench: a rolling release to two web hosts over SSH" >&2
 for box in bench-db bench-web1 bench-web2; do ssh_box "$box"; done
@@ -329,8 +353,8 @@ connection (as the tests run). Seconds, ratio to the floor, tasks.
 | deploy | floor (script, SSH) | collection, SSH | ratio | tasks | collection, docker | tasks |
 |---|---|---|---|---|---|---|
 | first deploy (apt, PostgreSQL, virtualenv, migrate, collectstatic, units, nginx) | $floor_first | $ssh_first | $(ratio "$ssh_first" "$floor_first")x | $ssh_first_tasks | $cold | $cold_tasks |
-| re-run that changes nothing (site playbook) | - | $ssh_rerun | - | $ssh_rerun_tasks | $idem | $idem_tasks |
-| code-only release (\`release.yml\`) | $floor_code | $ssh_code | $(ratio "$ssh_code" "$floor_code")x | $ssh_code_tasks | $code | $code_tasks |
+| re-run that changes nothing (site playbook; median of 3, $(spread "${ssh_reruns[@]}")) | - | $ssh_rerun | - | $ssh_rerun_tasks | $idem | $idem_tasks |
+| code-only release (\`release.yml\`; median of 3: floor $(spread "${floor_codes[@]}"), collection $(spread "${ssh_codes[@]}")) | $floor_code | $ssh_code | $(ratio "$ssh_code" "$floor_code")x | $ssh_code_tasks | $code | $code_tasks |
 | release with a new requirement (a new virtualenv) | $floor_reqs | $ssh_reqs | $(ratio "$ssh_reqs" "$floor_reqs")x | $ssh_reqs_tasks | | |
 | release with a migration (the collection also dumps the database first) | $floor_migrate | $ssh_migrate | $(ratio "$ssh_migrate" "$floor_migrate")x | $ssh_migrate_tasks | | |
 | rolling code-only release, two web hosts one at a time, database on a third | - | $rolling | $(ratio "$rolling" "$ssh_code")x one host's | $rolling_tasks | | |
