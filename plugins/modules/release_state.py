@@ -825,6 +825,15 @@ def _systemctl(module, *argv):
     return out
 
 
+def _stop_if_loaded(module, unit):
+    """Stop a unit that may be gone already: a unit systemd does not know
+    (exit 5, "not loaded") is stopped as far as anyone can tell."""
+    rc, out, err = module.run_command(["systemctl", "stop", unit])
+    if rc == 0 or (rc == 5 and "not loaded" in (err or out)):
+        return
+    module.fail_json(msg="systemctl stop %s failed: %s" % (unit, (err or out).strip()), rc=rc, stdout=out, stderr=err)
+
+
 def prepare(module, host):
     """Root's folders for releases and virtualenvs, and an empty one for the
     new release (what an earlier attempt left there goes)."""
@@ -911,8 +920,16 @@ def start(module, host):
     unit = "%s@%s" % (params["service"], instance)
     changes = ["stop %s and its retirement" % unit, "start %s" % unit]
     if not module.check_mode:
-        # systemctl passes over a pattern that matches no unit.
-        _systemctl(module, "stop", "%s-retire-%s.*" % (params["service"], instance), unit + ".socket")
+        # The retirement's timer first, so that it cannot fire any more,
+        # then the service it may have started, each by its own name: a
+        # pattern is matched before the stop, and a timer that fired in
+        # between failed the stop ("not loaded"). A transient unit that is
+        # not loaded has run and is gone. The socket's stop then waits for
+        # any stop of the instance the retirement asked for.
+        retire = "%s-retire-%s" % (params["service"], instance)
+        for transient in (retire + ".timer", retire + ".service"):
+            _stop_if_loaded(module, transient)
+        _systemctl(module, "stop", unit + ".socket")
     _link(module, params["release"], os.path.join(host.home, instance), changes)
     if not module.check_mode:
         _systemctl(module, "start", unit + ".service")

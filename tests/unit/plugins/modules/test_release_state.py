@@ -479,12 +479,39 @@ def test_start_stops_the_idle_instance_and_its_retirement_then_points_and_starts
     module = Steps(home=str(home), view="start", service="gunicorn-blog", instance="green", release=str(target))
     release_state.start(module, release_state.Host(str(home)))
     assert module.commands == [
-        ["systemctl", "stop", "gunicorn-blog-retire-green.*", "gunicorn-blog@green.socket"],
+        ["systemctl", "stop", "gunicorn-blog-retire-green.timer"],
+        ["systemctl", "stop", "gunicorn-blog-retire-green.service"],
+        ["systemctl", "stop", "gunicorn-blog@green.socket"],
         ["systemctl", "start", "gunicorn-blog@green.service"],
     ]
     assert os.readlink(str(home / "green")) == str(target)
     with pytest.raises(Failed, match="instance must be blue or green"):
         release_state.start(Steps(home=str(home), service="gunicorn-blog", instance="red", release=str(target)), release_state.Host(str(home)))
+
+
+def test_start_passes_over_a_retirement_that_ran_meanwhile_and_fails_on_other_errors(home):
+    # The old instance's retirement timer fires while the deploy stops it:
+    # systemd has unloaded the transient units, which stop nothing any more.
+    class Gone(Steps):
+        def run_command(self, argv):
+            self.commands.append(argv)
+            if "retire" in argv[-1]:
+                return 5, "", "Failed to stop %s: Unit %s not loaded.\n" % (argv[-1], argv[-1])
+            return 0, "", ""
+
+    module = Gone(home=str(home), service="gunicorn-blog", instance="green", release=str(release(home, "r2")))
+    release_state.start(module, release_state.Host(str(home)))
+    assert module.commands[-1] == ["systemctl", "start", "gunicorn-blog@green.service"]
+
+    class Refused(Steps):
+        def run_command(self, argv):
+            if argv[-1].endswith(".timer"):
+                return 1, "", "Failed to stop gunicorn-blog-retire-green.timer: Access denied\n"
+            return 0, "", ""
+
+    module = Refused(home=str(home), service="gunicorn-blog", instance="green", release=str(release(home, "r3")))
+    with pytest.raises(Failed, match="systemctl stop gunicorn-blog-retire-green.timer failed: .*Access denied"):
+        release_state.start(module, release_state.Host(str(home)))
 
 
 def test_a_unit_that_does_not_start_fails_with_systemds_reason(home):
