@@ -22,13 +22,8 @@ IMAGE := deployment-django/debian:bookworm
 IMAGE_TRIXIE := deployment-django/debian:trixie
 DEMO_NAME := deployment-django-demo
 DEMO_PORT ?= 8080
-# Two scenarios at a time, multihost alone (it keeps both cores busy by
-# itself); longest first, so that the lanes end close together
-# (tools/molecule-suite.sh says why).
-SCENARIOS ?= multihost release gallery external_db default trixie
-MOLECULE_LANES ?= 2
-MOLECULE_SOLO ?= multihost
-export MOLECULE_LANES MOLECULE_SOLO
+# Longest first, for MOLECULE_LANES=2 (tools/molecule-suite.sh).
+SCENARIOS ?= multihost release gallery default external_db trixie
 
 .PHONY: help venv engine image collection lint unit sanity galaxy-import molecule test demo demo-clean bench
 
@@ -88,10 +83,8 @@ molecule: $(COLLECTION) image .cache/venvs/sslyze/.installed
 # Each part timed; the times are printed again at the end (with the
 # scenarios' and their steps' from tools/molecule-suite.sh). The checks and
 # the fast tests run side by side (tools/test-lanes.sh), then Molecule.
-# galaxy-import follows the unit tests: on a clean clone lint, sanity and
-# galaxy-import took 375 s one after the other, unit 287 s.
-CHECK_PARTS := lint sanity
-FAST_TEST_PARTS := unit galaxy-import
+CHECK_PARTS := lint sanity galaxy-import
+FAST_TEST_PARTS := unit
 test: collection
 	@mkdir -p .cache && : > .cache/test-times
 	@tools/test-lanes.sh "$(CHECK_PARTS)" "$(FAST_TEST_PARTS)"
