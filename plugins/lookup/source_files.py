@@ -43,12 +43,10 @@ _raw:
   elements: str
 """
 
-import os
-
 from ansible.errors import AnsibleLookupError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.lookup import LookupBase
-from ansible_collections.deployment.django.plugins.module_utils.source_tree import check_patterns, file_list
+from ansible_collections.deployment.django.plugins.module_utils.source_tree import file_list, one_directory
 
 
 class LookupModule(LookupBase):
@@ -56,12 +54,6 @@ class LookupModule(LookupBase):
         self.set_options(var_options=variables, direct=kwargs)
         exclude = self.get_option("exclude") or []
         try:
-            check_patterns(exclude)
-            if len(terms) != 1:
-                raise ValueError("give exactly one directory")
-            path = os.path.expanduser(to_text(terms[0]))
-            if not os.path.isdir(path):
-                raise ValueError("%s is not a directory on the controller" % path)
-            return file_list(path, exclude)
+            return file_list(one_directory([to_text(term) for term in terms], exclude), exclude)
         except ValueError as exc:
             raise AnsibleLookupError("source_files: %s" % exc)

@@ -30,6 +30,7 @@ import fnmatch
 import hashlib
 import os
 import stat
+import tarfile
 
 _CHUNK = 1024 * 1024
 _ANY_DEPTH = "**/"
@@ -81,6 +82,18 @@ def check_patterns(patterns):
             "exclude patterns must name paths inside the source, without '..' or a bare '**': %s"
             % ", ".join(repr(pattern) for pattern in bad)
         )
+
+
+def one_directory(terms, exclude=()):
+    """The one directory a lookup was given, checked with its exclude
+    patterns; ValueError says what is wrong."""
+    check_patterns(exclude)
+    if len(terms) != 1:
+        raise ValueError("give exactly one directory")
+    path = os.path.expanduser(terms[0])
+    if not os.path.isdir(path):
+        raise ValueError("%s is not a directory on the controller" % path)
+    return path
 
 
 def entries(root, exclude=()):
@@ -159,3 +172,13 @@ def file_list(root, exclude=()):
     """Every kept path below ``root``, relative, folders included (so that
     empty folders are shipped too): what the packing step archives."""
     return [rel for kind, rel, full in entries(root, exclude)]
+
+
+def pack(root, dest, exclude=()):
+    """Write to ``dest`` a gzip-compressed tar of exactly ``file_list(root,
+    exclude)``: folders (empty ones too), files with their modes, links as
+    links. gzip's default level, as ``tar -z`` uses."""
+    with tarfile.open(dest, "w:gz", compresslevel=6) as archive:
+        for kind, rel, full in entries(root, exclude):
+            archive.add(full, arcname=rel, recursive=False)
+    return dest

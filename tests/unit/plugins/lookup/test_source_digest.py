@@ -167,3 +167,39 @@ def test_source_files_refuses_what_source_digest_refuses(project):
         files.run([str(project)], variables={}, exclude=["../up"])
     with pytest.raises(AnsibleLookupError, match="source_files: .* is not a directory on the controller"):
         files.run([str(project / "manage.py")], variables={})
+
+
+def test_source_pack_ships_exactly_what_source_files_lists(project, tmp_path):
+    import os
+    import shutil
+    import tarfile
+
+    (project / "media").mkdir()
+    (project / "media" / "upload.png").write_bytes(b"\x89PNG")
+    (project / "empty").mkdir()
+    (project / "link").symlink_to(tmp_path)
+    (project / "manage.py").chmod(0o755)
+    listed = lookup_loader.get("deployment.django.source_files").run([str(project)], variables={}, exclude=EXCLUDE)
+    packed = lookup_loader.get("deployment.django.source_pack").run([str(project)], variables={}, exclude=EXCLUDE)
+    assert len(packed) == 1 and packed[0].endswith("/release.tar.gz")
+    try:
+        with tarfile.open(packed[0]) as archive:
+            members = {member.name: member for member in archive.getmembers()}
+            assert sorted(members) == sorted(listed)
+            assert members["link"].issym() and members["link"].linkname == str(tmp_path)
+            assert members["empty"].isdir()
+            assert members["manage.py"].mode & 0o111 == 0o111
+            assert members["app/views.py"].mode & 0o111 == 0
+            assert archive.extractfile("app/views.py").read() == b"print('v1')\n"
+        # A folder of its own, private to the controller's user.
+        assert os.stat(os.path.dirname(packed[0])).st_mode & 0o077 == 0
+    finally:
+        shutil.rmtree(os.path.dirname(packed[0]))
+
+
+def test_source_pack_refuses_what_source_files_refuses(project):
+    pack = lookup_loader.get("deployment.django.source_pack")
+    with pytest.raises(AnsibleLookupError, match="source_pack: exclude patterns must name paths inside the source"):
+        pack.run([str(project)], variables={}, exclude=["../up"])
+    with pytest.raises(AnsibleLookupError, match="source_pack: .* is not a directory on the controller"):
+        pack.run([str(project / "manage.py")], variables={})
