@@ -7,7 +7,9 @@
 # Scenarios start in the order given, each as soon as a lane is free: give
 # the longest first. Two lanes proved no faster on 2 cores (the scenarios
 # are bound by the processor, not by waits: release and multihost side by
-# side took 1130 s, one after the other 1086 s), hence one by default. Their containers, networks and ephemeral folders have
+# side took 1130 s, one after the other 1086 s; the whole suite in two
+# lanes, multihost alone, 2270 s, about what one lane took), hence one by
+# default. Their containers, networks and ephemeral folders have
 # names of their own, so two can run side by side; the collection is
 # installed once before (`make collection`; Molecule's own prerun is off in
 # .config/molecule/config.yml, as two runs would reinstall it under each
