@@ -6,10 +6,10 @@ connection error or a timeout is recorded with status 0.
 
 Each client starts a request every 1/RATE seconds (25 a second by default),
 or as soon as the one before ended when that took longer: a steady probe
-every few hundredths of a second, which leaves the machine to the deploy
-under test. Without a pause, two clients kept both cores of a 2-core test
-machine busy rendering pages, and the deploy they watched, and any scenario
-beside it, ran that much slower. RATE 0 requests without pause.
+every few hundredths of a second. Without a pause, two clients kept the
+cores of a 2-core test machine busy rendering pages (a scenario beside
+one took about twice as long); a scenario run alone took about as long
+either way. RATE 0 requests without pause.
 
 Each line of OUTPUT: "<start epoch s> <duration s> <status> <release>".
 The release comes from a body that is only the release id (/release/),
