@@ -2,7 +2,8 @@
 # Run Molecule scenarios, each in full (`molecule test`), LANES of them at a
 # time (MOLECULE_LANES, default 1), keeping every scenario's output in
 # .cache/molecule/<scenario>.log and the seconds of each of its steps in
-# .cache/molecule/phases. The table of those times is printed at the end.
+# .cache/molecule/phases. The table of those times is printed at the end
+# (and kept in .cache/molecule/table).
 #
 # Scenarios start in the order given, each as soon as a lane is free: give
 # the longest first. Two lanes proved no faster on 2 cores (the scenarios
@@ -22,15 +23,24 @@
 # The containers share uv's and pip's download caches
 # (molecule/resources/create.yml).
 #
-# Usage: [MOLECULE_LANES=N] tools/molecule-suite.sh SCENARIO [SCENARIO ...]
+# With --continue, the scenarios' lines and times are added to those of
+# the run before (`make test` runs its scenarios in two parts), and the
+# table printed at the end holds both.
+#
+# Usage: [MOLECULE_LANES=N] tools/molecule-suite.sh [--continue] SCENARIO [SCENARIO ...]
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
 logs=.cache/molecule
 lanes=${MOLECULE_LANES:-1}
 mkdir -p "$logs"
-: > "$logs/summary"
-: > "$logs/phases"
+if [ "${1:-}" = --continue ]; then
+  shift
+  touch "$logs/summary" "$logs/phases"
+else
+  : > "$logs/summary"
+  : > "$logs/phases"
+fi
 
 # Copy Molecule's output for one scenario into its log, noting when each
 # step ("[default > converge] Executing" ... "Executed") starts and ends.
@@ -94,7 +104,7 @@ awk -v lanes="$lanes" -v total="$(( $(date +%s) - suite_started ))" '
     }
     printf "molecule: %d s of wall time in %d lane(s)\n", total, lanes
   }
-' "$logs/phases" | tee -a "$logs/summary"
+' "$logs/phases" | tee "$logs/table"
 
 if [ "${#failed[@]}" -eq 0 ]; then
   exit 0

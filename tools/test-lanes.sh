@@ -3,16 +3,18 @@
 # the other, and print each target's output once it ends (kept in
 # .cache/test-logs/<target>.log), so that two lanes never mix their lines.
 # Each target's seconds are added to .cache/test-times. A failed target
-# ends its lane; the other lane still finishes; the exit status is 1 when
+# ends its lane; the other lanes still finish; the exit status is 1 when
 # any target failed.
 #
-# `make test` runs the checks (lint, sanity, galaxy-import) beside the fast
-# tests (unit): on 2 cores and a clean clone the two lanes took 393 s where
-# one after the other had taken 630 s (sanity spends much of its time
-# installing its own virtualenvs; neither lane keeps both cores busy all
-# along), in a checkout that has them 276 to 321 s against 346 s. The
+# `make test` runs three lanes: the checks (lint, sanity, galaxy-import),
+# the fast tests (unit), and the Molecule scenarios that leave about half
+# the processor idle (one host, no steady load: molecule-shared); then, in
+# a lane of its own, the scenarios that keep both cores busy. The checks
+# beside the fast tests took 393 s on a clean clone where one after the
+# other had taken 630 s (sanity spends much of its time installing its own
+# virtualenvs; neither lane keeps both cores busy all along). The
 # collection is installed once before (the lanes get COLLECTION= so that
-# no target reinstalls it under the other lane's feet).
+# no target reinstalls it under another lane's feet).
 #
 # Usage: tools/test-lanes.sh "TARGET [TARGET ...]" ["TARGET ...]" ...
 set -uo pipefail
