@@ -56,3 +56,15 @@ def test_the_stated_ansible_core_range_holds_the_tested_release():
     for meta in (ROOT / "roles").glob("*/meta/main.yml"):
         stated = yaml.safe_load(meta.read_text())["galaxy_info"]["min_ansible_version"]
         assert LooseVersion(stated) == LooseVersion(".".join(lowest.split(".")[:2])), meta
+
+
+def test_django_release_ships_exactly_its_helpers():
+    # setup.yml installs the role's files/ folder whole, and the digest that
+    # decides when to install it again reads _django_release_helpers: the
+    # two must name the same files.
+    import yaml
+
+    role = ROOT / "roles" / "django_release"
+    listed = yaml.safe_load((role / "vars" / "main.yml").read_text())["_django_release_helpers"]
+    shipped = [p.name for p in (role / "files").iterdir() if p.name != "__pycache__"]
+    assert sorted(listed) == sorted(shipped)
