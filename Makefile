@@ -3,6 +3,7 @@
 #   make demo        deploy examples/notes into a local container, print its URL
 #   make demo-clean  remove the demo container
 #   make test        everything CI runs: lint, unit tests, sanity, Molecule
+#   make scenario-X  one Molecule scenario, molecule/X (make molecule: all)
 #   make bench       deploy and serving figures on this machine (docs/BENCHMARKS.md)
 
 SHELL := /bin/bash
@@ -22,15 +23,10 @@ IMAGE := deployment-django/debian:bookworm
 IMAGE_TRIXIE := deployment-django/debian:trixie
 DEMO_NAME := deployment-django-demo
 DEMO_PORT ?= 8080
-# Scenarios with one host and no steady load on the site leave about half
-# the processor idle: `make test` runs them beside the checks and the fast
-# tests. The others (several hosts, or clients timing every answer during
-# releases) run after, alone. Longest first in each.
-SHARED_SCENARIOS ?= external_db default trixie
-ALONE_SCENARIOS ?= multihost release gallery
-SCENARIOS ?= $(ALONE_SCENARIOS) $(SHARED_SCENARIOS)
+# Longest first, for MOLECULE_LANES=2 (tools/molecule-suite.sh).
+SCENARIOS ?= multihost release gallery external_db default trixie
 
-.PHONY: help venv engine image collection lint unit sanity galaxy-import molecule molecule-hosts molecule-shared molecule-alone test demo demo-clean bench
+.PHONY: help venv engine image collection lint unit sanity galaxy-import molecule test demo demo-clean bench
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -82,29 +78,29 @@ sanity: $(COLLECTION)
 galaxy-import: $(COLLECTION) .cache/venvs/galaxy-importer/.installed
 	tools/galaxy-import.sh .cache/build/deployment-django-*.tar.gz
 
-molecule: $(COLLECTION) molecule-hosts
+molecule: $(COLLECTION) image .cache/venvs/sslyze/.installed
 	tools/molecule-suite.sh $(SCENARIOS)
 
-# What every scenario's hosts and tests need on this machine.
-molecule-hosts: image .cache/venvs/sslyze/.installed
-
-# The two halves of the scenarios, for `make test`; the second adds its
-# scenarios to the first's table (--continue).
-molecule-shared: $(COLLECTION) molecule-hosts
-	tools/molecule-suite.sh $(SHARED_SCENARIOS)
-molecule-alone: $(COLLECTION) molecule-hosts
-	tools/molecule-suite.sh --continue $(ALONE_SCENARIOS)
+# One scenario (in `make test`, its times are added to the table of the
+# ones before: MOLECULE_CONTINUE); trixie's tests also run sslyze.
+IMAGES ?= image
+scenario-%: $(COLLECTION) $(IMAGES)
+	tools/molecule-suite.sh $*
+scenario-trixie: .cache/venvs/sslyze/.installed
 
 # Each part timed; the times are printed again at the end (with the
-# scenarios' and their steps' from tools/molecule-suite.sh). Three lanes
-# side by side (tools/test-lanes.sh): the checks, the fast tests, and the
-# scenarios that leave the processor half idle; then the other scenarios.
-CHECK_PARTS := lint sanity galaxy-import
-FAST_TEST_PARTS := unit
-test: collection
-	@mkdir -p .cache && : > .cache/test-times
-	@tools/test-lanes.sh "$(CHECK_PARTS)" "$(FAST_TEST_PARTS)" molecule-shared
-	@tools/test-lanes.sh molecule-alone
+# scenarios' and their steps' from tools/molecule-suite.sh). The suite is
+# bound by the processor, so the lanes (tools/test-lanes.sh) keep both
+# cores busy without crowding them: first the checks, the fast tests and
+# the scenarios with one host and no steady load on the site (each of those
+# keeps about one core busy), three at a time; then the scenarios that keep
+# both cores busy and time every answer during releases, one at a time.
+TEST_LANES := "lint sanity galaxy-import scenario-trixie" "unit scenario-default" "scenario-external_db"
+ALONE_SCENARIOS := scenario-multihost scenario-release scenario-gallery
+test: collection image
+	@mkdir -p .cache/molecule && : > .cache/test-times && : > .cache/molecule/summary && : > .cache/molecule/phases
+	@MOLECULE_CONTINUE=1 tools/test-lanes.sh $(TEST_LANES)
+	@MOLECULE_CONTINUE=1 tools/test-lanes.sh "$(ALONE_SCENARIOS)"
 	@echo; cat .cache/test-times .cache/molecule/summary .cache/molecule/table
 
 demo: venv image collection

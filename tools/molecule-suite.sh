@@ -23,9 +23,9 @@
 # The containers share uv's and pip's download caches
 # (molecule/resources/create.yml).
 #
-# With --continue, the scenarios' lines and times are added to those of
-# the run before (`make test` runs its scenarios in two parts), and the
-# table printed at the end holds both.
+# With --continue (or MOLECULE_CONTINUE=1), the scenarios' lines and times
+# are added to those of the runs before (`make test` runs its scenarios in
+# several lanes and parts), and the table printed at the end holds them all.
 #
 # Usage: [MOLECULE_LANES=N] tools/molecule-suite.sh [--continue] SCENARIO [SCENARIO ...]
 set -uo pipefail
@@ -34,8 +34,8 @@ cd "$(dirname "$0")/.."
 logs=.cache/molecule
 lanes=${MOLECULE_LANES:-1}
 mkdir -p "$logs"
-if [ "${1:-}" = --continue ]; then
-  shift
+if [ "${1:-}" = --continue ] || [ "${MOLECULE_CONTINUE:-}" = 1 ]; then
+  [ "${1:-}" != --continue ] || shift
   touch "$logs/summary" "$logs/phases"
 else
   : > "$logs/summary"

@@ -6,15 +6,14 @@
 # ends its lane; the other lanes still finish; the exit status is 1 when
 # any target failed.
 #
-# `make test` runs three lanes: the checks (lint, sanity, galaxy-import),
-# the fast tests (unit), and the Molecule scenarios that leave about half
-# the processor idle (one host, no steady load: molecule-shared); then, in
-# a lane of its own, the scenarios that keep both cores busy. The checks
-# beside the fast tests took 393 s on a clean clone where one after the
-# other had taken 630 s (sanity spends much of its time installing its own
-# virtualenvs; neither lane keeps both cores busy all along). The
-# collection is installed once before (the lanes get COLLECTION= so that
-# no target reinstalls it under another lane's feet).
+# `make test` runs three lanes first: the checks (lint, sanity,
+# galaxy-import) then the trixie scenario; the fast tests (unit) then the
+# default scenario; the external_db scenario. Then, in a lane of its own,
+# the scenarios that keep both cores busy. The suite is bound by the
+# processor: these scenarios and the checks keep about one core busy each.
+# The collection and the base images are installed once before (the lanes
+# get COLLECTION= and IMAGES= so that no target reinstalls them under
+# another lane's feet).
 #
 # Usage: tools/test-lanes.sh "TARGET [TARGET ...]" ["TARGET ...]" ...
 set -uo pipefail
@@ -28,7 +27,7 @@ run_lane() {
   local target started rc
   for target in $1; do
     started=$(date +%s)
-    make --no-print-directory COLLECTION= "$target" > "$logs/$target.log" 2>&1
+    make --no-print-directory COLLECTION= IMAGES= "$target" > "$logs/$target.log" 2>&1
     rc=$?
     echo "==== make $target: exit $rc after $(( $(date +%s) - started )) s ===="
     cat "$logs/$target.log"
