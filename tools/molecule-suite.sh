@@ -34,8 +34,10 @@ cd "$(dirname "$0")/.."
 logs=.cache/molecule
 lanes=${MOLECULE_LANES:-1}
 mkdir -p "$logs"
+continuing=0
 if [ "${1:-}" = --continue ] || [ "${MOLECULE_CONTINUE:-}" = 1 ]; then
   [ "${1:-}" != --continue ] || shift
+  continuing=1
   touch "$logs/summary" "$logs/phases"
 else
   : > "$logs/summary"
@@ -92,7 +94,8 @@ done
 
 # Seconds per scenario and step (both destroys counted under destroy).
 echo
-awk -v lanes="$lanes" -v total="$(( $(date +%s) - suite_started ))" '
+# The wall time is this run's: left out when the table holds earlier runs.
+awk -v lanes="$lanes" -v continuing="$continuing" -v total="$(( $(date +%s) - suite_started ))" '
   { secs[$1, $2] += $3; if (!($1 in seen)) { seen[$1] = 1; names[++m] = $1 } }
   END {
     split("destroy create prepare converge idempotence side_effect verify", cols, " ")
@@ -102,7 +105,7 @@ awk -v lanes="$lanes" -v total="$(( $(date +%s) - suite_started ))" '
       for (c = 1; c <= 7; c++) { v = secs[names[i], cols[c]] + 0; sum += v; printf " %11d", v }
       printf " %7d\n", sum
     }
-    printf "molecule: %d s of wall time in %d lane(s)\n", total, lanes
+    if (!continuing) printf "molecule: %d s of wall time in %d lane(s)\n", total, lanes
   }
 ' "$logs/phases" | tee "$logs/table"
 
