@@ -23,11 +23,11 @@
 # The containers share uv's and pip's download caches
 # (molecule/resources/create.yml).
 #
-# With --continue (or MOLECULE_CONTINUE=1), the scenarios' lines and times
-# are added to those of the runs before (`make test` runs its scenarios in
-# several lanes and parts), and the table printed at the end holds them all.
+# With MOLECULE_CONTINUE=1, the scenarios' lines and times are added to
+# those of the runs before (`make test` runs its scenarios in several lanes
+# and parts), and the table printed at the end holds them all.
 #
-# Usage: [MOLECULE_LANES=N] tools/molecule-suite.sh [--continue] SCENARIO [SCENARIO ...]
+# Usage: [MOLECULE_LANES=N] [MOLECULE_CONTINUE=1] tools/molecule-suite.sh SCENARIO [SCENARIO ...]
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -35,8 +35,7 @@ logs=.cache/molecule
 lanes=${MOLECULE_LANES:-1}
 mkdir -p "$logs"
 continuing=0
-if [ "${1:-}" = --continue ] || [ "${MOLECULE_CONTINUE:-}" = 1 ]; then
-  [ "${1:-}" != --continue ] || shift
+if [ "${MOLECULE_CONTINUE:-}" = 1 ]; then
   continuing=1
   touch "$logs/summary" "$logs/phases"
 else
