@@ -182,3 +182,13 @@ def pack(root, dest, exclude=()):
         for kind, rel, full in entries(root, exclude):
             archive.add(full, arcname=rel, recursive=False)
     return dest
+
+
+def code_mode(mode):
+    """The mode an unpacked path of a release gets, from the mode it had in
+    the archive: the owner (root) reads and writes, everybody reads, and
+    whatever was executable, or is a folder, is executable by all
+    (``u+rwX,go+rX,go-w``). Nobody else writes code, and no set-id or
+    sticky bit survives."""
+    executable = stat.S_ISDIR(mode) or bool(mode & 0o111)
+    return 0o755 if executable else 0o644

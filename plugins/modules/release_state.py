@@ -39,7 +39,7 @@ description:
     O(failure)), so it is never a rollback target nor kept.
   - V(prepare) makes the root-owned folders of O(home) (C(releases/),
     C(venvs/)) and an empty folder for O(release), removing what an earlier
-    attempt left there.
+    attempt left there; given O(archive), it unpacks the project into it.
   - V(venv), given O(revision), also writes it into the release's
     C(REVISION); given O(link), links the release's C(.venv) to the
     virtualenv it names (which may still be built); given O(project), says
@@ -47,7 +47,9 @@ description:
   - V(shared) makes each of O(shared) a folder below C(shared/) that
     outlives releases (the app's; O(media_path)'s setgid and readable by
     O(media_group)) and, where asked, replaces the path in the release at
-    O(project) by a link to it.
+    O(project) by a link to it. Given O(static_from), it then copies the live
+    release's collected static files there into O(static_to), unless that
+    exists.
   - V(built) writes O(record), what O(release) was built from, into its
     C(.release.json), and with O(static) adds its hashed static files to
     C(static-kept/) as V(static) does.
@@ -140,6 +142,15 @@ options:
     description: V(served). The release's virtualenv; empty keeps what the state file says.
     type: path
     default: ""
+  archive:
+    description:
+      - V(prepare). The project as a gzip-compressed tar archive in base64 (as
+        P(deployment.django.source_pack#lookup) returns it inline), unpacked
+        into the new release folder. Empty for none.
+      - Every path unpacked is root's, and no one else may write it (C(u=rwX,go=rX));
+        links stay links.
+    type: str
+    default: ""
   failure:
     description: V(failed). What is written into the release's C(.failed) (host, stage, cause).
     type: dict
@@ -194,6 +205,21 @@ options:
     description: V(shared). The group that reads MEDIA_ROOT (the web server's).
     type: str
     default: ""
+  static_from:
+    description:
+      - V(shared). The live release's static root, whose files the new release reuses (their sources did not
+        change); empty for none.
+      - A failed copy is not an error (RV(static_copied) says so): the caller collects the files instead.
+    type: path
+    default: ""
+  static_to:
+    description: V(shared). The new release's static root, filled from O(static_from) unless it exists.
+    type: path
+    default: ""
+  static_hardlink:
+    description: V(shared). Hard-link the files rather than copy them (nothing writes them in place).
+    type: bool
+    default: true
   record:
     description: V(built). What the release was built from (id, fingerprint, source, virtualenv, settings).
     type: dict
@@ -370,6 +396,10 @@ kept:
   returned: when view is prune, static or built, or live with prune
   type: list
   elements: str
+static_copied:
+  description: V(shared). The live release's static files were copied into O(static_to) by this call.
+  returned: when view is shared
+  type: bool
 static_changes:
   description:
     - V(prune), V(static), V(built) and V(live) with O(prune). The files added to or removed from C(static-kept/),
@@ -426,6 +456,8 @@ changes:
   elements: str
 """
 
+import base64
+import binascii
 import grp
 import hashlib
 import json
@@ -436,7 +468,7 @@ import stat
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.deployment.django.plugins.module_utils import release_plan
-from ansible_collections.deployment.django.plugins.module_utils.source_tree import file_sha256
+from ansible_collections.deployment.django.plugins.module_utils.source_tree import code_mode, file_sha256
 
 UNIT_DIR = "/etc/systemd/system"
 # The hashed static files of the releases kept, for pages they rendered.
@@ -851,7 +883,32 @@ def prepare(module, host):
     if not module.check_mode:
         os.mkdir(path, 0o755)
         os.chmod(path, 0o755)
+    if module.params["archive"]:
+        changes.append("unpack the project into %s" % path)
+        if not module.check_mode:
+            unpack(module, module.params["archive"], path)
     return dict(changed=True, changes=changes, path=path)
+
+
+def unpack(module, archive, path):
+    """The base64 tar.gz ``archive`` into the empty folder ``path``, by GNU
+    tar as the file copy would (no member outside ``path``, no owner from
+    the archive), then each path's mode made code's (``code_mode``)."""
+    try:
+        data = base64.b64decode(archive, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        module.fail_json(msg="archive must be a base64 gzip-compressed tar archive: %s" % exc)
+    rc, out, err = module.run_command(
+        ["tar", "--extract", "--gzip", "--no-same-owner", "--directory", path, "--file", "-"], data=data, binary_data=True
+    )
+    if rc != 0:
+        module.fail_json(msg="Unpacking the project into %s failed: %s" % (path, (err or out).strip()), rc=rc)
+    for parent, dirs, files in os.walk(path):
+        for name in dirs + files:
+            full = os.path.join(parent, name)
+            mode = os.lstat(full).st_mode
+            if not stat.S_ISLNK(mode):
+                os.chmod(full, code_mode(mode))
 
 
 def shared(module, host):
@@ -888,7 +945,14 @@ def shared(module, host):
         if not module.check_mode:
             _make_dirs(os.path.dirname(in_release))
         _link(module, folder, in_release, changes)
-    return dict(changed=bool(changes), changes=changes)
+    copied = False
+    if params["static_from"] and params["static_to"] and not os.path.lexists(params["static_to"]):
+        changes.append("reuse %s in %s" % (params["static_from"], params["static_to"]))
+        if not module.check_mode:
+            argv = ["cp", "--archive"] + (["--link"] if params["static_hardlink"] else []) + [params["static_from"], params["static_to"]]
+            rc, _out, _err = module.run_command(argv)
+            copied = rc == 0
+    return dict(changed=bool(changes), changes=changes, static_copied=copied)
 
 
 def built(module, host):
@@ -1031,6 +1095,9 @@ def main():
             setup=dict(type="str", default=""),
             venv=dict(type="path", default=""),
             failure=dict(type="dict", default={}),
+            # The project's code, not a secret: kept out of the result that
+            # comes back (a module's arguments are echoed in it).
+            archive=dict(type="str", default="", no_log=True),
             source=dict(type="path", default=""),
             requirements_file=dict(type="str", default="requirements.txt"),
             dependencies=dict(type="str", choices=["auto", "uv", "poetry", "requirements"], default="auto"),
@@ -1050,6 +1117,9 @@ def main():
             user=dict(type="str", default=""),
             group=dict(type="str", default=""),
             media_group=dict(type="str", default=""),
+            static_from=dict(type="path", default=""),
+            static_to=dict(type="path", default=""),
+            static_hardlink=dict(type="bool", default=True),
             record=dict(type="dict", default={}),
             static=dict(type="bool", default=False),
             instance=dict(type="str", default=""),

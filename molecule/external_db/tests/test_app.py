@@ -14,6 +14,16 @@ def test_the_home_page_answers_through_nginx(host):
     assert "Hello from the notes example" in body
 
 
+def test_the_release_code_is_root_s_whatever_the_source_s_modes(host):
+    """This scenario ships the project by copying its pack
+    (django_release_inline_max 0, as for a project too large to travel
+    inline): every path root's and writable by root alone."""
+    release = host.file("/srv/notes/current").linked_to
+    loose = host.check_output("find %s -xdev ! -type l \\( ! -user root -o ! -group root -o -perm /022 \\) -print" % release)
+    assert loose == ""
+    assert host.file(release + "/notesite/settings.py").mode == 0o644
+
+
 def test_no_postgres_runs_on_the_web_host(host):
     assert not host.package("postgresql").is_installed
     assert not host.file("/etc/postgresql").exists

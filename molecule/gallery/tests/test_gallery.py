@@ -242,6 +242,17 @@ def test_an_upload_into_a_folder_made_while_serving_is_served_by_nginx(host):
     assert body.startswith("\x89PNG")
 
 
+def test_the_release_code_is_root_s_and_keeps_its_executables(host):
+    """The project came inside the release's first step (a pack small enough
+    to travel inline): every path root's, no one else may write it, and the
+    executable manage.py stays executable."""
+    release = host.file(HOME + "/current").linked_to
+    loose = host.check_output("find %s -xdev ! -type l \\( ! -user root -o ! -group root -o -perm /022 \\) -print" % release)
+    assert loose == ""
+    assert host.file(release + "/manage.py").mode == 0o755
+    assert host.file(release + "/pyproject.toml").mode == 0o644
+
+
 def test_the_web_server_cannot_read_the_environment_file(host):
     assert host.run("runuser -u www-data -- cat /etc/gallery/gallery.env").rc != 0
     assert host.run("runuser -u www-data -- ls %s/uploads" % MEDIA).rc == 0

@@ -203,3 +203,23 @@ def test_source_pack_refuses_what_source_files_refuses(project):
         pack.run([str(project)], variables={}, exclude=["../up"])
     with pytest.raises(AnsibleLookupError, match="source_pack: .* is not a directory on the controller"):
         pack.run([str(project / "manage.py")], variables={})
+
+
+def test_source_pack_returns_a_small_pack_inline_and_leaves_no_file(project, tmp_path, monkeypatch):
+    import base64
+    import io
+    import tarfile
+    import tempfile
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    pack = lookup_loader.get("deployment.django.source_pack")
+    [small] = pack.run([str(project)], variables={}, exclude=EXCLUDE, inline_max=1024 * 1024)
+    assert small["path"] == "" and os.listdir(str(scratch)) == []
+    with tarfile.open(fileobj=io.BytesIO(base64.b64decode(small["content"]))) as archive:
+        assert sorted(archive.getnames()) == ["app", "app/views.py", "manage.py"]
+    # Larger than the limit (0: none inline): a file, as without the option.
+    [large] = pack.run([str(project)], variables={}, exclude=EXCLUDE, inline_max=0)
+    assert large["content"] == "" and large["path"].endswith("/release.tar.gz") and os.path.isfile(large["path"])
+    assert os.path.dirname(os.path.dirname(large["path"])) == str(scratch)

@@ -52,6 +52,10 @@ class FakeModule:
             media_path="",
             prune=False,
             check=[],
+            archive="",
+            static_from="",
+            static_to="",
+            static_hardlink=True,
         )
         self.params.update(params)
         if self.params["home"] and not self.params["socket"]:
@@ -403,6 +407,73 @@ def test_prepare_in_check_mode_changes_nothing(home):
     assert result["changed"] and (leftover / ".release.json").exists()
 
 
+class Unpacks(Steps):
+    """Runs tar and cp for real (tar with what the step pipes into it)."""
+
+    def run_command(self, argv, data=None, binary_data=False):
+        if argv[:1] not in (["tar"], ["cp"]):
+            return super().run_command(argv)
+        done = subprocess.run(argv, input=data, capture_output=True, check=False)
+        return done.returncode, done.stdout.decode(), done.stderr.decode()
+
+
+def packed(build):
+    import base64
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        build(archive)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def test_prepare_unpacks_an_inline_project_as_root_s_read_only_code(home, tmp_path):
+    source = tmp_path / "src"
+    (source / "private").mkdir(parents=True)
+    (source / "private").chmod(0o700)
+    (source / "private" / "settings.py").write_text("DEBUG = False\n")
+    (source / "private" / "settings.py").chmod(0o600)
+    (source / "manage.py").write_text("#!/usr/bin/env python\n")
+    (source / "manage.py").chmod(0o4775)
+    (source / "shared.txt").write_text("x\n")
+    (source / "shared.txt").chmod(0o666)
+    (source / "link").symlink_to("private/settings.py")
+
+    def build(archive):
+        for name in ("private", "private/settings.py", "manage.py", "shared.txt", "link"):
+            archive.add(str(source / name), arcname=name, recursive=False)
+
+    result = release_state.prepare(Unpacks(home=str(home), release="r2", archive=packed(build)), release_state.Host(str(home)))
+    release_dir = home / "releases" / "r2"
+    assert any("unpack the project" in line for line in result["changes"])
+    assert (release_dir / "private" / "settings.py").read_text() == "DEBUG = False\n"
+    modes = {name: oct((release_dir / name).stat().st_mode & 0o7777) for name in ("private", "private/settings.py", "manage.py", "shared.txt")}
+    assert modes == {"private": "0o755", "private/settings.py": "0o644", "manage.py": "0o755", "shared.txt": "0o644"}
+    assert os.readlink(str(release_dir / "link")) == "private/settings.py"
+
+
+def test_prepare_never_unpacks_outside_the_release_folder(home):
+    import io
+    import tarfile
+
+    def build(archive):
+        member = tarfile.TarInfo("../../escaped.py")
+        member.size = 2
+        archive.addfile(member, io.BytesIO(b"x\n"))
+
+    try:
+        release_state.prepare(Unpacks(home=str(home), release="r2", archive=packed(build)), release_state.Host(str(home)))
+    except Failed:
+        pass
+    assert not (home / "escaped.py").exists() and not (home.parent / "escaped.py").exists()
+
+
+def test_prepare_refuses_an_archive_that_is_not_base64(home):
+    with pytest.raises(Failed, match="archive must be a base64 gzip-compressed tar archive"):
+        release_state.prepare(Unpacks(home=str(home), release="r2", archive="not base64!"), release_state.Host(str(home)))
+
+
 def test_the_venv_step_writes_the_revision_links_the_virtualenv_and_finds_manage_py(home):
     source = release(home, "r1")
     (source / "requirements.txt").write_text("Django==5.2.8\n")
@@ -416,6 +487,29 @@ def test_the_venv_step_writes_the_revision_links_the_virtualenv_and_finds_manage
     (source / "site" / "manage.py").write_text("")
     again = release_state.venv(module, release_state.Host(str(home)))
     assert again["manage_py"] is True and again["changed"] is False
+
+
+def test_shared_reuses_the_live_release_s_static_files_unless_the_new_one_has_its_own(home):
+    live = release(home, "r1") / "staticfiles"
+    (live / "css").mkdir(parents=True)
+    (live / "css" / "site.abc123.css").write_text("body {}\n")
+    user, group = me()
+    new = release(home, "r2") / "staticfiles"
+    module = Unpacks(home=str(home), view="shared", user=user, group=group, static_from=str(live), static_to=str(new), static_hardlink=True)
+    result = release_state.shared(module, release_state.Host(str(home)))
+    assert result["static_copied"] and result["changed"]
+    assert os.path.samefile(str(new / "css" / "site.abc123.css"), str(live / "css" / "site.abc123.css"))
+    # There already: left as it is, and not counted as reused.
+    again = release_state.shared(module, release_state.Host(str(home)))
+    assert not again["static_copied"] and again["changes"] == []
+    # Copied, not linked, when something may write into the new files.
+    copied = release(home, "r3") / "staticfiles"
+    module.params.update(static_to=str(copied), static_hardlink=False)
+    assert release_state.shared(module, release_state.Host(str(home)))["static_copied"]
+    assert not os.path.samefile(str(copied / "css" / "site.abc123.css"), str(live / "css" / "site.abc123.css"))
+    # The live files gone (removed by hand): no error, the caller collects.
+    module.params.update(static_from=str(home / "releases" / "r0" / "staticfiles"), static_to=str(release(home, "r4") / "staticfiles"))
+    assert release_state.shared(module, release_state.Host(str(home)))["static_copied"] is False
 
 
 def test_shared_paths_become_links_to_folders_that_outlive_releases(home):
