@@ -121,45 +121,7 @@ import os
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-
-
-def read_lock(path):
-    """The lock's content, {} when there is none, or a marker when unreadable."""
-    try:
-        with open(path) as handle:
-            content = json.load(handle)
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError):
-        content = None
-    if isinstance(content, dict):
-        return content
-    # Being written by a racing run, or damaged: as old as the file.
-    try:
-        since = os.stat(path).st_mtime
-    except OSError:
-        return {}
-    return {"owner": "", "since": since, "info": {"unreadable": True}}
-
-
-def create_lock(path, record):
-    """Create the lock file atomically; False when it already exists."""
-    try:
-        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    except FileExistsError:
-        return False
-    with os.fdopen(descriptor, "w") as handle:
-        json.dump(record, handle)
-    return True
-
-
-def replace_lock(path, record):
-    """Replace a stale lock: write beside it and rename over it."""
-    temporary = "%s.%d" % (path, os.getpid())
-    with open(temporary, "w") as handle:
-        json.dump(record, handle)
-    os.chmod(temporary, 0o600)
-    os.replace(temporary, path)
+from ansible_collections.deployment.django.plugins.module_utils.lock_file import create_lock, read_lock, release_lock, replace_lock
 
 
 def describe(holder, now):
@@ -223,15 +185,7 @@ def own_folder(module, folder, mode_text):
 
 
 def release(module, path, owner, force):
-    holder = read_lock(path)
-    if not holder or (holder.get("owner") != owner and not force):
-        return dict(changed=False, holder=holder, taken_over=False)
-    if not module.check_mode:
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            return dict(changed=False, holder=holder, taken_over=False)
-    return dict(changed=True, holder=holder, taken_over=holder.get("owner") != owner)
+    return release_lock(path, owner, force, module.check_mode)
 
 
 def read_state(module, path, lock, owner):

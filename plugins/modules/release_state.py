@@ -39,7 +39,9 @@ description:
     O(failure)), so it is never a rollback target nor kept.
   - V(prepare) makes the root-owned folders of O(home) (C(releases/),
     C(venvs/)) and an empty folder for O(release), removing what an earlier
-    attempt left there; given O(archive), it unpacks the project into it.
+    attempt left there; given O(archive), it unpacks the project into it and,
+    given O(source) (the release folder) as well, then does what V(venv)
+    does, in the same call.
   - V(venv), given O(revision), also writes it into the release's
     C(REVISION); given O(link), links the release's C(.venv) to the
     virtualenv it names (which may still be built); given O(project), says
@@ -52,7 +54,8 @@ description:
     exists.
   - V(built) writes O(record), what O(release) was built from, into its
     C(.release.json), and with O(static) adds its hashed static files to
-    C(static-kept/) as V(static) does.
+    C(static-kept/) as V(static) does. Given O(instance), it then starts the
+    release on that idle instance of O(service), as V(start) does.
   - V(start) starts O(release) on the idle gunicorn instance O(instance) of
     O(service). It stops what still runs there and the instance's pending
     retirement, points the instance's link at the release and starts the
@@ -65,7 +68,9 @@ description:
     boot (its unit enabled, O(old_instance)'s disabled, O(tmpfiles) recreating
     the O(socket) link), and retires O(old_instance) after O(drain) seconds
     (a transient timer, C(<service>-retire-<instance>)), or at once for 0;
-    with O(prune), it then prunes as V(prune) does.
+    with O(prune), it then prunes as V(prune) does; with O(lock), it gives
+    the deploy lock back last, as P(deployment.django.deploy_lock#module)
+    does with O(deployment.django.deploy_lock#module:state=absent).
   - The decisions are plain functions in C(module_utils/release_plan.py), with
     unit tests.
 options:
@@ -104,7 +109,7 @@ options:
     default: ""
   service:
     description:
-      - V(inspect), V(served), V(start) and V(live). The base name of the app's template units C(<service>@.service) and
+      - V(inspect), V(served), V(start), V(built) and V(live). The base name of the app's template units C(<service>@.service) and
         C(<service>@.socket), whose instances C(blue) and C(green) take turns serving releases.
       - The units' files count with O(env_file) in the checksum that decides restarts.
     type: str
@@ -156,7 +161,9 @@ options:
     type: dict
     default: {}
   source:
-    description: V(venv). The release's folder on the host, whose top holds the dependency files.
+    description:
+      - V(venv), and V(prepare) with O(archive). The release's folder on the host, whose top holds the dependency
+        files.
     type: path
     default: ""
   revision:
@@ -209,7 +216,7 @@ options:
     description:
       - V(shared). The live release's static root, whose files the new release reuses (their sources did not
         change); empty for none.
-      - A failed copy is not an error (RV(static_copied) says so): the caller collects the files instead.
+      - A failed copy is not an error, and RV(static_copied) says so; the caller collects the files instead.
     type: path
     default: ""
   static_to:
@@ -231,6 +238,7 @@ options:
   instance:
     description:
       - V(start). The idle instance the release starts on, C(blue) or C(green).
+      - V(built). The same, to start the release on once it is recorded; empty starts none.
       - V(live) and V(switch). The instance that now serves.
     type: str
     default: ""
@@ -246,6 +254,16 @@ options:
     description: V(live). Seconds the old instance keeps serving the connections it has before it stops.
     type: int
     default: 0
+  lock:
+    description:
+      - V(live). The deploy lock file to give back once everything else is done, when O(lock_owner) holds it
+        (another run's lock stays); empty gives none back.
+    type: path
+    default: ""
+  lock_owner:
+    description: V(live). The run that holds O(lock).
+    type: str
+    default: ""
   prune:
     description: V(live). Then remove old and failed releases and unused virtualenvs, as V(prune) does (O(keep)).
     type: bool
@@ -396,6 +414,14 @@ kept:
   returned: when view is prune, static or built, or live with prune
   type: list
   elements: str
+unlocked:
+  description: V(live) with O(lock). The deploy lock was given back.
+  returned: when view is live
+  type: bool
+started:
+  description: V(start), and V(built) with O(instance). The instance's unit started, C(<service>@<instance>); empty for none.
+  returned: when view is start or built
+  type: str
 static_copied:
   description: V(shared). The live release's static files were copied into O(static_to) by this call.
   returned: when view is shared
@@ -468,6 +494,7 @@ import stat
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.deployment.django.plugins.module_utils import release_plan
+from ansible_collections.deployment.django.plugins.module_utils.lock_file import release_lock
 from ansible_collections.deployment.django.plugins.module_utils.source_tree import code_mode, file_sha256
 
 UNIT_DIR = "/etc/systemd/system"
@@ -883,11 +910,16 @@ def prepare(module, host):
     if not module.check_mode:
         os.mkdir(path, 0o755)
         os.chmod(path, 0o755)
+    result = dict(changed=True, changes=changes, path=path)
     if module.params["archive"]:
         changes.append("unpack the project into %s" % path)
         if not module.check_mode:
             unpack(module, module.params["archive"], path)
-    return dict(changed=True, changes=changes, path=path)
+            if module.params["source"]:
+                found = venv(module, host)
+                changes.extend(found.pop("changes"))
+                result.update(found, changed=True, changes=changes)
+    return result
 
 
 def unpack(module, archive, path):
@@ -956,16 +988,20 @@ def shared(module, host):
 
 
 def built(module, host):
-    """The release's record, then its hashed static files kept."""
+    """The release's record, then its hashed static files kept, then, given
+    an instance, the release started on it (as V(start) does)."""
     params = module.params
     name = _release_name(module, params["release"])
     path = os.path.join(host.releases_dir, name)
     changes = []
     _write_if_changed(module, os.path.join(path, RECORD), json.dumps(params["record"], indent=4, sort_keys=True) + "\n", 0o644, changes)
-    result = dict(changed=bool(changes), record=params["record"], kept=[], static_changes=[])
+    result = dict(changed=bool(changes), record=params["record"], kept=[], static_changes=[], started="")
     if params["static"]:
         result.update(static(module, host))
         result["changed"] = result["changed"] or bool(changes)
+    if params["instance"]:
+        started = start_instance(module, host, params["service"], params["instance"], path)
+        result.update(changed=True, started=started["started"])
     return result
 
 
@@ -980,8 +1016,12 @@ def start(module, host):
     (with its pending retirement, so a late timer cannot stop this
     release), its link moves to the release, then it starts."""
     params = module.params
-    instance = _instance(module, params["instance"], "instance")
-    unit = "%s@%s" % (params["service"], instance)
+    return start_instance(module, host, params["service"], params["instance"], params["release"])
+
+
+def start_instance(module, host, service, instance, release_path):
+    instance = _instance(module, instance, "instance")
+    unit = "%s@%s" % (service, instance)
     changes = ["stop %s and its retirement" % unit, "start %s" % unit]
     if not module.check_mode:
         # The retirement's timer first, so that it cannot fire any more,
@@ -990,14 +1030,19 @@ def start(module, host):
         # between failed the stop ("not loaded"). A transient unit that is
         # not loaded has run and is gone. The socket's stop then waits for
         # any stop of the instance the retirement asked for.
-        retire = "%s-retire-%s" % (params["service"], instance)
+        retire = "%s-retire-%s" % (service, instance)
         for transient in (retire + ".timer", retire + ".service"):
             _stop_if_loaded(module, transient)
         _systemctl(module, "stop", unit + ".socket")
-    _link(module, params["release"], os.path.join(host.home, instance), changes)
+    _link(module, release_path, os.path.join(host.home, instance), changes)
     if not module.check_mode:
-        _systemctl(module, "start", unit + ".service")
-    return dict(changed=True, changes=changes)
+        rc, out, err = module.run_command(["systemctl", "start", unit + ".service"])
+        if rc != 0:
+            # Nothing is left half-started: the socket, which a start may
+            # leave listening, stops too. The journal keeps the reason.
+            module.run_command(["systemctl", "stop", unit + ".socket"])
+            module.fail_json(msg="systemctl start %s.service failed: %s" % (unit, (err or out).strip()), rc=rc, stdout=out, stderr=err)
+    return dict(changed=True, changes=changes, started=unit)
 
 
 def switch(module, host):
@@ -1066,10 +1111,12 @@ def live(module, host):
             changes.append("stop %s" % socket)
             if not module.check_mode:
                 _systemctl(module, "stop", socket)
-    result = dict(changed=bool(changes), changes=changes)
+    result = dict(changed=bool(changes), changes=changes, unlocked=False)
     if params["prune"]:
         pruned = prune(module, host)
         result.update(pruned, changed=bool(changes) or pruned["changed"])
+    if params["lock"] and params["lock_owner"]:
+        result["unlocked"] = release_lock(params["lock"], params["lock_owner"], check_mode=module.check_mode)["changed"]
     return result
 
 
@@ -1127,6 +1174,8 @@ def main():
             tmpfiles=dict(type="path", default=""),
             drain=dict(type="int", default=0),
             prune=dict(type="bool", default=False),
+            lock=dict(type="path", default=""),
+            lock_owner=dict(type="str", default=""),
             check=dict(type="list", elements="str", default=[]),
         ),
         supports_check_mode=True,

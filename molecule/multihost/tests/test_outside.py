@@ -109,6 +109,20 @@ def test_a_failing_batch_stopped_the_rollout_naming_host_and_stage(host):
     assert GREETING in body
 
 
+def stopped_early_instances(log):
+    """The hosts whose early-started idle instance the failed deploy stopped."""
+    task = log.split("TASK [Stop the idle instances that started the release on hosts that never switched]", 1)[1]
+    task = task.split("TASK [", 1)[0]
+    return sorted(set(re.findall(r"changed: \[[\w-]+ -> ([\w-]+)", task)))
+
+
+def test_a_failed_rollout_stopped_the_release_on_the_host_that_had_started_it(host):
+    # Release three, with app_start_early: both web hosts started it as
+    # their build ended. web1's own switch failed and its rescue stopped its
+    # new instance; web2 never switched, and the deploy's failure stopped it.
+    assert stopped_early_instances(host.file("/var/lib/release-three.log").content_string) == ["web2"]
+
+
 def live_release(host):
     return host.check_output("curl -sS --max-time 10 https://lb/release/").strip()
 

@@ -30,6 +30,16 @@ def test_the_previous_release_is_kept_for_rollback(host):
     )["source_digest"]
 
 
+def test_a_failed_rollout_left_only_the_live_instance_running(host):
+    """Release three: each web host started it on its idle instance as its
+    build ended (app_start_early); the failure stopped it again, whether the
+    host's own switch failed (web1) or it never switched (web2)."""
+    lines = host.file("/var/lib/instances-after-release-three.txt").content_string.split("\n")
+    live = [line.split()[1] for line in lines if line.startswith("live: ")][0].split(".")[0]
+    running = [line for line in lines if line.startswith("gunicorn-notes@")]
+    assert running == ["gunicorn-notes@%s.service" % live, "gunicorn-notes@%s.socket" % live]
+
+
 def test_both_web_hosts_still_serve_release_two(host):
     out = host.check_output("curl -sS --max-time 10 -H 'Host: lb' -H 'X-Forwarded-Proto: https' http://localhost/")
     assert "Rolled out to every web host" in out

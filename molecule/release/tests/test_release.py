@@ -112,6 +112,15 @@ def test_no_row_was_lost_and_the_failed_migration_left_no_trace(host):
     assert "colour" not in columns.split()
 
 
+def test_new_code_started_only_once_its_migration_was_applied(host):
+    # A release with a migration starts on its instance after migrate; one
+    # without starts as its build ends (both within their deploy).
+    migration, code = chapter(host, "migration")[0], chapter(host, "code")[0]
+    applied = float(psql(host, "SELECT extract(epoch FROM max(applied)) FROM django_migrations WHERE app = 'notes'"))
+    assert migration["end"] - migration["seconds"] < applied < migration["served_since"] < migration["end"]
+    assert code["end"] - code["seconds"] < code["served_since"] < code["end"]
+
+
 def test_only_what_was_needed_ran(host):
     code = chapter(host, "code")[0]
     requirements = chapter(host, "requirements")[0]

@@ -56,6 +56,8 @@ class FakeModule:
             static_from="",
             static_to="",
             static_hardlink=True,
+            lock="",
+            lock_owner="",
         )
         self.params.update(params)
         if self.params["home"] and not self.params["socket"]:
@@ -453,6 +455,28 @@ def test_prepare_unpacks_an_inline_project_as_root_s_read_only_code(home, tmp_pa
     assert os.readlink(str(release_dir / "link")) == "private/settings.py"
 
 
+def test_prepare_with_the_release_folder_as_source_also_finds_the_virtualenv(home):
+    def build(archive):
+        import io
+        import tarfile
+
+        for name, content in (("requirements.txt", b"Django==5.2.8\n"), ("manage.py", b"")):
+            member = tarfile.TarInfo(name)
+            member.size = len(content)
+            archive.addfile(member, io.BytesIO(content))
+
+    path = str(home / "releases" / "r2")
+    module = Unpacks(home=str(home), release="r2", archive=packed(build), source=path, packages=[], python="/usr/bin/python3", revision="r2", link=True, project=path)
+    result = release_state.prepare(module, release_state.Host(str(home)))
+    # What the venv step returns, from the same call.
+    alone = release_state.venv(Unpacks(home=str(home), source=path, packages=[], python="/usr/bin/python3", project=path), release_state.Host(str(home)))
+    assert result["venv"] == alone["venv"] and result["dependencies"] == "requirements" and result["manage_py"]
+    assert result["venv_ready"] is False
+    assert os.readlink(path + "/.venv") == result["venv"]
+    assert (home / "releases" / "r2" / "REVISION").read_text() == "r2\n"
+    assert any("unpack the project" in line for line in result["changes"]) and result["changed"]
+
+
 def test_prepare_never_unpacks_outside_the_release_folder(home):
     import io
     import tarfile
@@ -568,6 +592,22 @@ def test_built_writes_the_record_and_keeps_the_static_files(home):
     assert result["record"] == record and result["changed"]
 
 
+def test_built_starts_the_release_on_the_idle_instance_once_recorded(home):
+    static_release(home, "r1", {"app.r1.css": "one"})
+    root = home / "releases" / "r1" / "static"
+    record = {"id": "r1", "settings": {"static_root": str(root)}}
+    module = Steps(home=str(home), view="built", release="r1", record=record, static=True, service="gunicorn-blog", instance="blue")
+    result = release_state.built(module, release_state.Host(str(home)))
+    # Recorded and its static files kept before the instance starts on it.
+    assert (home / "static-kept" / "app.r1.css").read_text() == "one"
+    assert result["started"] == "gunicorn-blog@blue" and result["changed"]
+    assert os.readlink(str(home / "blue")) == str(home / "releases" / "r1")
+    assert module.commands[-2:] == [["systemctl", "stop", "gunicorn-blog@blue.socket"], ["systemctl", "start", "gunicorn-blog@blue.service"]]
+    # Without an instance, nothing starts.
+    quiet = Steps(home=str(home), view="built", release="r1", record=record)
+    assert release_state.built(quiet, release_state.Host(str(home)))["started"] == "" and quiet.commands == []
+
+
 def test_start_stops_the_idle_instance_and_its_retirement_then_points_and_starts_it(home):
     target = release(home, "r2")
     module = Steps(home=str(home), view="start", service="gunicorn-blog", instance="green", release=str(target))
@@ -618,6 +658,8 @@ def test_a_unit_that_does_not_start_fails_with_systemds_reason(home):
     module = Broken(home=str(home), service="gunicorn-blog", instance="green", release=str(release(home, "r2")))
     with pytest.raises(Failed, match="Unit not found"):
         release_state.start(module, release_state.Host(str(home)))
+    # Its socket does not stay behind, listening for a release that failed.
+    assert module.commands[-1] == ["systemctl", "stop", "gunicorn-blog@green.socket"]
 
 
 def test_live_enables_the_new_instance_retires_the_old_one_after_the_drain(home):
@@ -676,3 +718,20 @@ def test_live_prunes_when_asked(home):
     result = release_state.live(module, release_state.Host(str(home)))
     assert result["removed"] == [str(home / "releases" / "r1")]
     assert sorted(os.listdir(str(home / "releases"))) == ["r2", "r3"]
+
+
+def test_live_gives_the_deploy_lock_back_last_and_only_its_owner_s(home):
+    from ansible_collections.deployment.django.plugins.module_utils.lock_file import create_lock
+
+    lock = home / "deploy.lock"
+    release(home, "r1")
+    go_live(home, "r1", {"release": "r1", "history": ["r1"]})
+    assert create_lock(str(lock), {"owner": "run-a", "since": 1, "info": {}})
+    others = Steps(home=str(home), service="gunicorn-blog", instance="green", lock=str(lock), lock_owner="run-b")
+    assert release_state.live(others, release_state.Host(str(home)))["unlocked"] is False and lock.exists()
+    checked = Steps(home=str(home), service="gunicorn-blog", instance="green", lock=str(lock), lock_owner="run-a", check_mode=True)
+    assert release_state.live(checked, release_state.Host(str(home)))["unlocked"] is True and lock.exists()
+    mine = Steps(home=str(home), service="gunicorn-blog", instance="green", lock=str(lock), lock_owner="run-a")
+    assert release_state.live(mine, release_state.Host(str(home)))["unlocked"] is True and not lock.exists()
+    # No lock named: none given back.
+    assert release_state.live(Steps(home=str(home), service="gunicorn-blog", instance="green"), release_state.Host(str(home)))["unlocked"] is False
