@@ -466,7 +466,9 @@ def test_prepare_with_the_release_folder_as_source_also_finds_the_virtualenv(hom
             archive.addfile(member, io.BytesIO(content))
 
     path = str(home / "releases" / "r2")
-    module = Unpacks(home=str(home), release="r2", archive=packed(build), source=path, packages=[], python="/usr/bin/python3", revision="r2", link=True, project=path)
+    module = Unpacks(
+        home=str(home), release="r2", archive=packed(build), source=path, packages=[], python="/usr/bin/python3", revision="r2", link=True, project=path
+    )
     result = release_state.prepare(module, release_state.Host(str(home)))
     # What the venv step returns, from the same call.
     alone = release_state.venv(Unpacks(home=str(home), source=path, packages=[], python="/usr/bin/python3", project=path), release_state.Host(str(home)))
