@@ -329,7 +329,8 @@ BAD_INPUTS = [
 
 def _merged_inputs(cases):
     inputs = {}
-    for case_id, overrides, _ in cases:
+    for case in cases:
+        case_id, overrides = case[0], case[1]
         for name, value in overrides.items():
             assert inputs.get(name, value) == value, "%s sets %s unlike another case of its run" % (case_id, name)
             inputs[name] = value
@@ -355,11 +356,12 @@ def failures_of(out):
 def test_bad_application_input(inventory, run):
     cases = RUNS[run]
     rc, out = run_site(inventory, **_merged_inputs(cases))
-    assert_stopped_in_preflight(rc, out, *[expected for _, _, expected in cases])
+    assert_stopped_in_preflight(rc, out, *[case[2] for case in cases])
     if len(cases) > 1:
         failures = failures_of(out)
         assert len(failures) == len(cases), (failures, out)
-        for case_id, _, expected in cases:
+        for case in cases:
+            case_id, expected = case[0], case[2]
             own = [failure for failure in failures if expected in failure]
             assert len(own) == 1, (case_id, expected, failures)
 
