@@ -38,10 +38,27 @@ def inventory(tmp_path_factory):
     return path
 
 
+# Every run targets the controller, whose facts do not change while the
+# tests run: they are gathered once per test process, not once per run
+# (about a second of each run's processor time). Only gathered facts are
+# cached, never the roles' set_fact values. Filled by controller_facts.
+FACT_CACHE = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def controller_facts(tmp_path_factory):
+    FACT_CACHE.update(
+        ANSIBLE_GATHERING="smart",
+        ANSIBLE_CACHE_PLUGIN="ansible.builtin.jsonfile",
+        ANSIBLE_CACHE_PLUGIN_CONNECTION=str(tmp_path_factory.getbasetemp() / "controller-facts"),
+        ANSIBLE_CACHE_PLUGIN_TIMEOUT="0",
+    )
+
+
 def run_site(inventory, **overrides):
     extra = {"app_source_path": str(ROOT / "examples" / "notes")}
     extra.update(overrides)
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default", ANSIBLE_NOCOLOR="1")
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default", ANSIBLE_NOCOLOR="1", **FACT_CACHE)
     env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
     result = subprocess.run(
         [
