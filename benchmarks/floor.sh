@@ -21,7 +21,10 @@ app=notes home=/srv/notes src=/root/floor-src
 uv=/opt/floor-uv/bin/uv
 export DEBIAN_FRONTEND=noninteractive UV_SYSTEM_CERTS=1 UV_CACHE_DIR=/var/cache/floor-uv UV_NO_PROGRESS=1
 
-as_app() { runuser -u "$app" -- env $(grep -v '^#' /etc/$app/$app.env | xargs) "$@"; }
+# The environment file's lines, one variable each, split by xargs as the
+# file's own quoting asks.
+# shellcheck disable=SC2046
+as_app() { runuser -u "$app" -- env $(grep -v '^#' "/etc/$app/$app.env" | xargs) "$@"; }
 
 if [ "$action" = first ]; then
     apt-get update -qq

@@ -31,11 +31,11 @@ echo "base-image: debootstrap $suite from $mirror"
 for attempt in 1 2 3; do
     if debootstrap --variant=minbase \
         --include=python3,systemd,systemd-sysv,sudo,ca-certificates,iproute2 \
-        "$suite" "$root" "$mirror" >/var/tmp/base-image-$suite.log 2>&1; then
+        "$suite" "$root" "$mirror" >"/var/tmp/base-image-$suite.log" 2>&1; then
         break
     fi
     if [ "$attempt" = 3 ]; then
-        tail -n 30 /var/tmp/base-image-$suite.log >&2
+        tail -n 30 "/var/tmp/base-image-$suite.log" >&2
         exit 1
     fi
     echo "base-image: debootstrap attempt $attempt failed, retrying" >&2

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # What `make` needs on the controller beyond make itself: Python with venv,
-# git, curl and tar. Installs the missing ones from the distribution.
+# git, curl and tar, and shellcheck (without it, `ansible-test sanity` skips
+# its check of the shell scripts). Installs the missing ones from the
+# distribution.
 set -euo pipefail
 missing=()
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
-for tool in git curl tar; do
+for tool in git curl tar shellcheck; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -30,7 +30,7 @@
 # Usage: [MOLECULE_LANES=N] [MOLECULE_CONTINUE=1] tools/molecule-suite.sh SCENARIO [SCENARIO ...]
 set -uo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 logs=.cache/molecule
 lanes=${MOLECULE_LANES:-1}
 mkdir -p "$logs"

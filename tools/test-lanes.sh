@@ -18,7 +18,7 @@
 # Usage: tools/test-lanes.sh "TARGET [TARGET ...]" ["TARGET ...]" ...
 set -uo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 logs=.cache/test-logs
 mkdir -p "$logs"
 touch .cache/test-times
