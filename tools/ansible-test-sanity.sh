@@ -29,7 +29,7 @@ mkdir -p "$cache/wheels"
 # Every sanity test gets a virtualenv of its own, each bootstrapped with this
 # pip: its wheel is fetched once, and the stand-in below installs it from
 # there by running pip from the wheel itself. (ensurepip, then an upgrade to
-# this version, cost every virtualenv a second pip install: about half of a
+# this version, cost every virtualenv a second pip install: 40 s of a
 # first run's 100 s of processor time for virtualenvs.)
 if ! ls "$cache/wheels/pip-$pip_version-"*.whl >/dev/null 2>&1; then
     for attempt in 1 2 3; do
