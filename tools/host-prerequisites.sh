@@ -5,7 +5,7 @@
 # distribution.
 set -euo pipefail
 missing=()
-python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+"${PYTHON:-python3}" -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 for tool in git curl tar shellcheck; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done

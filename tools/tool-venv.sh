@@ -3,13 +3,15 @@
 # main tools' (galaxy-importer, sslyze): .cache/venvs/NAME from
 # requirements/NAME.txt. Network installs are retried.
 #
+# Made from $PYTHON (the Makefile's: the distribution's Python), else python3.
+#
 # Usage: tools/tool-venv.sh NAME
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name=$1
 venv=.cache/venvs/$name
 rm -rf "$venv"
-python3 -m venv "$venv"
+"${PYTHON:-python3}" -m venv "$venv"
 for attempt in 1 2 3; do
   if "$venv/bin/pip" install -q --no-deps -r "requirements/$name.txt"; then
     touch "$venv/.installed"
