@@ -121,49 +121,13 @@ import os
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.deployment.django.plugins.module_utils.lock_file import create_lock, read_lock, release_lock, replace_lock
-
-
-def describe(holder, now):
-    info = holder.get("info") or {}
-    details = ", ".join("%s %s" % (key, info[key]) for key in sorted(info))
-    age = int(now - float(holder.get("since") or 0))
-    return "run %s, %d s ago%s" % (holder.get("owner") or "(unknown)", age, " (" + details + ")" if details else "")
+from ansible_collections.deployment.django.plugins.module_utils import lock_file
+from ansible_collections.deployment.django.plugins.module_utils.lock_file import release_lock, take_lock
 
 
 def acquire(module, path, owner, wait, ttl, force, info, clock=time.time, sleep=time.sleep):
     """Take the lock; returns the result dict or fails the module."""
-    deadline = clock() + wait
-    first_holder = None
-    while True:
-        now = clock()
-        holder = read_lock(path)
-        if first_holder is None:
-            first_holder = holder
-        record = {"owner": owner, "since": now, "info": info}
-        if not holder:
-            if module.check_mode:
-                return dict(changed=True, holder={}, taken_over=False)
-            if create_lock(path, record):
-                return dict(changed=True, holder={}, taken_over=False)
-            continue  # another run won the race: look again
-        if holder.get("owner") == owner:
-            return dict(changed=False, holder=holder, taken_over=False)
-        stale = now - float(holder.get("since") or 0) > ttl
-        if stale or force:
-            if not module.check_mode:
-                replace_lock(path, record)
-                if read_lock(path).get("owner") != owner:
-                    continue  # a racing run replaced it after us
-            return dict(changed=True, holder=holder, taken_over=True)
-        if now >= deadline:
-            module.fail_json(
-                msg="Another deploy holds the lock %s: %s. Wait for it to end, ask to wait for it, "
-                "or clear a lock left by a run that crashed (force)." % (path, describe(holder, now)),
-                holder=holder,
-                taken_over=False,
-            )
-        sleep(min(1.0, max(deadline - now, 0.05)))
+    return take_lock(path, owner, wait, ttl, force, info, module.fail_json, check_mode=module.check_mode, clock=clock, sleep=sleep)
 
 
 def own_folder(module, folder, mode_text):
@@ -173,15 +137,7 @@ def own_folder(module, folder, mode_text):
         mode = int(mode_text, 8)
     except ValueError:
         module.fail_json(msg="folder_mode must be an octal mode such as 0700; got %s." % json.dumps(mode_text))
-    if not os.path.isdir(folder):
-        os.makedirs(os.path.dirname(folder) or ".", 0o755, exist_ok=True)
-        os.mkdir(folder, mode & 0o700)
-    status = os.stat(folder)
-    owned = (status.st_uid, status.st_gid) == (os.geteuid(), os.getegid())
-    if not owned:
-        os.chown(folder, os.geteuid(), os.getegid())
-    if not owned or status.st_mode & 0o7777 != mode:
-        os.chmod(folder, mode)
+    lock_file.own_folder(folder, mode)
 
 
 def release(module, path, owner, force):

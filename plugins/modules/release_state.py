@@ -19,6 +19,10 @@ description:
   - V(inspect) reads the live release, the state file, the environment file's
     checksum and whether the service runs, and decides whether a new release
     is built, its name, and whether the idle gunicorn instance must start even without one.
+    Given O(lock), it first takes the deploy lock (as
+    P(deployment.django.deploy_lock#module) does), so that everything it
+    reads is read under it and a release needs no call of its own for the
+    lock.
   - V(prune) removes the releases and virtualenvs beyond the newest
     O(keep) that served, and every release that never served, and makes
     C(static-kept/) hold the hashed static files of the releases kept.
@@ -127,6 +131,8 @@ options:
       - V(inspect). A read-only check of what the host runs, as a command line (the release helper that reads the
         settings module each unit would run); its result comes back as RV(check), in the same call. Empty runs none.
       - It runs in check mode too, since it only reads.
+      - Given O(setup), it runs only when the state file says the last deploy set up the same (the helper it runs
+        is then in place); otherwise RV(check) is not returned and the caller runs it once it has set up.
     type: list
     elements: str
     default: []
@@ -140,7 +146,9 @@ options:
     type: str
     default: ""
   setup:
-    description: V(served). What this deploy set up on the host (kept for the next one).
+    description:
+      - V(served). What this deploy set up on the host (kept for the next one).
+      - V(inspect). What this deploy needs set up; O(check) runs only when the last deploy recorded the same.
     type: str
     default: ""
   venv:
@@ -235,6 +243,15 @@ options:
     description: V(built). Keep the release's hashed static files in C(static-kept/).
     type: bool
     default: false
+  bytecode:
+    description:
+      - V(built). Compile the release's code to bytecode with the release's own Python, and the virtualenv
+        O(record) names too, once (a virtualenv compiled is marked with C(.bytecode)).
+      - The app's processes run as the app user, who cannot write into the release or the virtualenv, both
+        root's. Without bytecode there, every start of the app compiles all it imports again.
+      - A file that does not compile is left as it is; importing it fails the release's own checks.
+    type: bool
+    default: false
   instance:
     description:
       - V(start). The idle instance the release starts on, C(blue) or C(green).
@@ -256,14 +273,40 @@ options:
     default: 0
   lock:
     description:
+      - V(inspect). The deploy lock file to take for O(lock_owner) before anything is read; its folder is made
+        root's alone (mode 0700) when missing. A lock another run holds fails the task, naming the holder, unless
+        it is older than O(lock_ttl) or O(lock_force) is set, or it is given back within O(lock_wait) seconds.
       - V(live). The deploy lock file to give back once everything else is done, when O(lock_owner) holds it
-        (another run's lock stays); empty gives none back.
+        (another run's lock stays).
+      - Empty takes or gives back none.
     type: path
     default: ""
   lock_owner:
-    description: V(live). The run that holds O(lock).
+    description: V(inspect) and V(live). The run that holds O(lock).
     type: str
     default: ""
+  lock_wait:
+    description: V(inspect). Seconds to wait for a lock held by another run; V(0) fails at once.
+    type: int
+    default: 0
+  lock_ttl:
+    description: V(inspect). Age in seconds after which a lock counts as left by a crashed run and is taken over.
+    type: int
+    default: 3600
+  lock_force:
+    description: V(inspect). Take over a lock whoever holds it.
+    type: bool
+    default: false
+  lock_info:
+    description: V(inspect). Facts about the run stored in the lock for whoever finds it (user, controller).
+    type: dict
+    default: {}
+  lock_idle:
+    description:
+      - V(inspect) with O(lock). Give the lock back in the same call when the decision is that nothing is built
+        and nothing restarted (RV(unlocked)), since the rest of such a run reads the host's releases no more.
+    type: bool
+    default: false
   prune:
     description: V(live). Then remove old and failed releases and unused virtualenvs, as V(prune) does (O(keep)).
     type: bool
@@ -383,8 +426,21 @@ next_instance:
   description: V(inspect) and V(rollback). The idle instance, which the release (or the switch back) starts on.
   returned: when view is inspect or rollback
   type: str
+lock:
+  description: V(inspect) with O(lock). The lock as found before this call, and whether it was another run's, taken over.
+  returned: when view is inspect and lock is set
+  type: dict
+  contains:
+    holder:
+      description: The lock as found (empty when it was free).
+      type: dict
+    taken_over:
+      description: Whether a stale or forced lock of another run was replaced.
+      type: bool
 check:
-  description: V(inspect). What O(check) did; not returned when O(check) is empty.
+  description:
+    - V(inspect). What O(check) did; not returned when O(check) is empty, nor when O(setup) differs from what the
+      last deploy set up.
   returned: when view is inspect and check is set
   type: dict
   contains:
@@ -415,8 +471,8 @@ kept:
   type: list
   elements: str
 unlocked:
-  description: V(live) with O(lock). The deploy lock was given back.
-  returned: when view is live
+  description: V(live) with O(lock), and V(inspect) with O(lock_idle). The deploy lock was given back.
+  returned: when view is live, or inspect with lock
   type: bool
 started:
   description: V(start), and V(built) with O(instance). The instance's unit started, C(<service>@<instance>); empty for none.
@@ -471,6 +527,11 @@ record:
   description: V(built). The record written, O(record).
   returned: when view is built
   type: dict
+compiled:
+  description: V(built) with O(bytecode). The folders compiled to bytecode (or that would be, in check mode).
+  returned: when view is built
+  type: list
+  elements: str
 manage_py:
   description: V(venv). Whether O(project) holds C(manage.py) (true when O(project) is empty).
   returned: when view is venv
@@ -494,7 +555,7 @@ import stat
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.deployment.django.plugins.module_utils import release_plan
-from ansible_collections.deployment.django.plugins.module_utils.lock_file import release_lock
+from ansible_collections.deployment.django.plugins.module_utils.lock_file import own_folder, release_lock, take_lock
 from ansible_collections.deployment.django.plugins.module_utils.source_tree import code_mode, file_sha256
 
 UNIT_DIR = "/etc/systemd/system"
@@ -502,6 +563,8 @@ UNIT_DIR = "/etc/systemd/system"
 STATIC_KEPT = "static-kept"
 
 RECORD = ".release.json"
+# In a virtualenv compiled to bytecode.
+BYTECODE_MARK = ".bytecode"
 FAILED = ".failed"
 
 
@@ -625,16 +688,18 @@ def inspect(module, host):
         path=path,
         live=live,
         live_path=live_path,
-        **checked(module)
+        **checked(module, host)
     )
 
 
-def checked(module):
+def checked(module, host):
     """The read-only check the caller asked for (O(check)), run in the same
     call as the reading of the releases; its failure is the caller's to
-    report (the helper writes its reasons to standard error)."""
+    report (the helper writes its reasons to standard error). Not while the
+    host lacks the set-up the caller needs (O(setup)): the helper may be
+    missing or older."""
     argv = module.params["check"]
-    if not argv:
+    if not argv or (module.params["setup"] and module.params["setup"] != host.state.get("setup", "")):
         return {}
     rc, out, err = module.run_command(argv)
     return dict(check=dict(cmd=argv, rc=rc, stdout=out, stderr=err))
@@ -999,10 +1064,33 @@ def built(module, host):
     if params["static"]:
         result.update(static(module, host))
         result["changed"] = result["changed"] or bool(changes)
+    result["compiled"] = compile_bytecode(module, path) if params["bytecode"] else []
     if params["instance"]:
         started = start_instance(module, host, params["service"], params["instance"], path)
         result.update(changed=True, started=started["started"])
     return result
+
+
+def compile_bytecode(module, release_path):
+    """Bytecode for what the app imports, with the release's own Python:
+    the release's code every release, its virtualenv once (then marked).
+    Before the release starts, so that no start compiles it again."""
+    python = os.path.join(release_path, ".venv", "bin", "python")
+    if not os.path.exists(python):
+        return []
+    folders = [release_path]
+    venv = module.params["record"].get("venv", "")
+    if venv and os.path.isdir(venv) and not os.path.exists(os.path.join(venv, BYTECODE_MARK)):
+        folders.append(venv)
+    if module.check_mode:
+        return folders
+    for folder in folders:
+        # -q: the names of files that do not compile only; those are the
+        # release checks' to judge (an import of one fails them).
+        module.run_command([python, "-m", "compileall", "-q", "-j", "0", folder])
+    if venv in folders:
+        _write(module, os.path.join(venv, BYTECODE_MARK), "", 0o644)
+    return folders
 
 
 def _instance(module, name, what):
@@ -1120,6 +1208,33 @@ def live(module, host):
     return result
 
 
+def take_deploy_lock(module):
+    """V(inspect) with O(lock): the lock, taken before anything is read (its
+    folder root's alone). Holding it is bookkeeping for the length of the
+    run, never a change of the host. None without O(lock)."""
+    params = module.params
+    if not params["lock"]:
+        return None
+    if not params["lock_owner"]:
+        module.fail_json(msg="lock_owner must name the run that takes the lock; got an empty string.")
+    if params["lock_wait"] < 0 or params["lock_ttl"] < 1:
+        module.fail_json(
+            msg="lock_wait must be 0 or more and lock_ttl 1 or more seconds; got %d and %d." % (params["lock_wait"], params["lock_ttl"])
+        )
+    if not module.check_mode:
+        own_folder(os.path.dirname(params["lock"]), 0o700)
+    return take_lock(
+        params["lock"],
+        params["lock_owner"],
+        params["lock_wait"],
+        params["lock_ttl"],
+        params["lock_force"],
+        params["lock_info"],
+        module.fail_json,
+        check_mode=module.check_mode,
+    )
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -1169,6 +1284,7 @@ def main():
             static_hardlink=dict(type="bool", default=True),
             record=dict(type="dict", default={}),
             static=dict(type="bool", default=False),
+            bytecode=dict(type="bool", default=False),
             instance=dict(type="str", default=""),
             old_instance=dict(type="str", default=""),
             tmpfiles=dict(type="path", default=""),
@@ -1176,34 +1292,52 @@ def main():
             prune=dict(type="bool", default=False),
             lock=dict(type="path", default=""),
             lock_owner=dict(type="str", default=""),
+            lock_wait=dict(type="int", default=0),
+            lock_ttl=dict(type="int", default=3600),
+            lock_force=dict(type="bool", default=False),
+            lock_info=dict(type="dict", default={}),
+            lock_idle=dict(type="bool", default=False),
             check=dict(type="list", elements="str", default=[]),
         ),
         supports_check_mode=True,
     )
-    host = Host(module.params["home"])
+    module.exit_json(**run(module))
+
+
+def run(module):
+    """The view O(view) asks for; V(inspect) under the deploy lock when
+    O(lock) names one, given back at once when nothing is to be done and
+    O(lock_idle) allows."""
+    params = module.params
+    taken = take_deploy_lock(module) if params["view"] == "inspect" else None
+    host = Host(params["home"])
     result = dict(
         changed=False, history=release_plan.history(host.state), venvs=host.state.get("venvs", {}), setup=host.state.get("setup", "")
     )
+    if taken is not None:
+        result.update(lock=dict(holder=taken["holder"], taken_over=taken["taken_over"]), unlocked=False)
+    views = {
+        "inspect": inspect,
+        "prune": prune,
+        "rollback": rollback,
+        "served": record_served,
+        "failed": record_failed,
+        "static": static,
+        "venv": venv,
+        "prepare": prepare,
+        "shared": shared,
+        "built": built,
+        "start": start,
+        "switch": switch,
+        "live": live,
+    }
     try:
-        views = {
-            "inspect": inspect,
-            "prune": prune,
-            "rollback": rollback,
-            "served": record_served,
-            "failed": record_failed,
-            "static": static,
-            "venv": venv,
-            "prepare": prepare,
-            "shared": shared,
-            "built": built,
-            "start": start,
-            "switch": switch,
-            "live": live,
-        }
-        result.update(views[module.params["view"]](module, host))
+        result.update(views[params["view"]](module, host))
     except release_plan.PlanError as error:
         module.fail_json(msg=str(error), **result)
-    module.exit_json(**result)
+    if taken is not None and params["lock_idle"] and not result["build"] and not result["restart"]:
+        result["unlocked"] = release_lock(params["lock"], params["lock_owner"], check_mode=module.check_mode)["changed"]
+    return result
 
 
 if __name__ == "__main__":

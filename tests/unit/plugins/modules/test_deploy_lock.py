@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+from ansible_collections.deployment.django.plugins.module_utils import lock_file
 from ansible_collections.deployment.django.plugins.modules import deploy_lock
 
 
@@ -93,7 +94,7 @@ def test_a_stale_lock_is_taken_over(lock):
     take(lock, "run-a")
     result = take(lock, "run-b", ttl=60, clock=Clock(1061.0))
     assert result["taken_over"] and result["holder"]["owner"] == "run-a"
-    assert deploy_lock.read_lock(lock)["owner"] == "run-b"
+    assert lock_file.read_lock(lock)["owner"] == "run-b"
 
 
 def test_force_takes_over_a_fresh_lock(lock):
@@ -142,7 +143,7 @@ def test_only_one_of_many_racing_runs_wins(lock):
     for thread in threads:
         thread.join()
     assert len(winners) == 1
-    assert deploy_lock.read_lock(lock)["owner"] == winners[0]
+    assert lock_file.read_lock(lock)["owner"] == winners[0]
 
 
 def test_the_lock_folder_is_made_root_only_in_the_same_call(tmp_path):

@@ -58,6 +58,13 @@ class FakeModule:
             static_hardlink=True,
             lock="",
             lock_owner="",
+            lock_wait=0,
+            lock_ttl=3600,
+            lock_force=False,
+            lock_info={},
+            setup="",
+            bytecode=False,
+            lock_idle=False,
         )
         self.params.update(params)
         if self.params["home"] and not self.params["socket"]:
@@ -137,6 +144,50 @@ def test_inspect_runs_the_check_it_is_given_in_the_same_call(home):
     # None asked, none run.
     found = release_state.inspect(FakeModule(home=str(home), shape={"source": "abc"}), release_state.Host(str(home)))
     assert "check" not in found
+
+
+def test_the_check_waits_for_the_set_up_it_needs(home):
+    # The check's helper is what the last deploy set up: with another
+    # set-up recorded (or none), the check is left to the caller, which runs
+    # it once it has set up.
+    passing = [sys.executable, "-c", "pass"]
+    go_live(home, "r1", {"release": "r1", "history": ["r1"], "setup": "old"})
+    release(home, "r1")
+    found = release_state.inspect(FakeModule(home=str(home), check=passing, setup="new"), release_state.Host(str(home)))
+    assert "check" not in found
+    found = release_state.inspect(FakeModule(home=str(home), check=passing, setup="old"), release_state.Host(str(home)))
+    assert found["check"]["rc"] == 0
+
+
+def test_inspect_takes_the_deploy_lock_before_it_reads(home):
+    lock = home / ".deploy" / "deploy.lock"
+    module = FakeModule(home=str(home), lock=str(lock), lock_owner="run-a", lock_info={"user": "ann"})
+    taken = release_state.take_deploy_lock(module)
+    assert (taken["changed"], taken["taken_over"]) == (True, False)
+    # Its folder, made in the same call, is root's alone: the state it
+    # protects is there.
+    assert oct((home / ".deploy").stat().st_mode & 0o7777) == "0o700"
+    held = json.loads(lock.read_text())
+    assert (held["owner"], held["info"]) == ("run-a", {"user": "ann"})
+    # The same run asks again: harmless.
+    assert release_state.take_deploy_lock(module)["changed"] is False
+    # Another run is refused at once, told who holds it.
+    other = FakeModule(home=str(home), lock=str(lock), lock_owner="run-b")
+    with pytest.raises(Failed, match="Another deploy holds the lock .*run run-a.*user ann"):
+        release_state.take_deploy_lock(other)
+    # Unless it may take over (django_release_lock_clear).
+    forced = FakeModule(home=str(home), lock=str(lock), lock_owner="run-b", lock_force=True)
+    assert release_state.take_deploy_lock(forced)["taken_over"] is True
+    assert json.loads(lock.read_text())["owner"] == "run-b"
+    # Without a lock file named, none is taken.
+    assert release_state.take_deploy_lock(FakeModule(home=str(home))) is None
+
+
+def test_a_lock_in_check_mode_is_not_written(home):
+    lock = home / ".deploy" / "deploy.lock"
+    module = FakeModule(home=str(home), lock=str(lock), lock_owner="run-a", check_mode=True)
+    assert release_state.take_deploy_lock(module)["changed"] is True
+    assert not lock.exists()
 
 
 def test_a_missing_environment_file_is_named(home):
@@ -737,3 +788,73 @@ def test_live_gives_the_deploy_lock_back_last_and_only_its_owner_s(home):
     assert release_state.live(mine, release_state.Host(str(home)))["unlocked"] is True and not lock.exists()
     # No lock named: none given back.
     assert release_state.live(Steps(home=str(home), service="gunicorn-blog", instance="green"), release_state.Host(str(home)))["unlocked"] is False
+
+
+class RunningModule(FakeModule):
+    def run_command(self, argv):
+        done = subprocess.run(argv, capture_output=True, text=True, check=False)
+        return done.returncode, done.stdout, done.stderr
+
+    def atomic_move(self, source, destination):
+        os.replace(source, destination)
+
+
+def test_built_compiles_the_release_every_time_and_its_virtualenv_once(home):
+    # The app user cannot write bytecode into root's release and virtualenv:
+    # it is compiled before the release starts, with the release's Python.
+    venv = home / "venvs" / "v1"
+    (venv / "bin").mkdir(parents=True)
+    os.symlink(sys.executable, str(venv / "bin" / "python"))
+    (venv / "lib").mkdir()
+    (venv / "lib" / "library.py").write_text("VALUE = 1\n")
+    path = release(home, "r2")
+    os.symlink(str(venv), str(path / ".venv"))
+    (path / "app").mkdir()
+    (path / "app" / "views.py").write_text("def index():\n    return 1\n")
+    (path / "app" / "broken.py").write_text("def (:\n")
+    module = RunningModule(view="built", home=str(home), release="r2", record={"id": "r2", "venv": str(venv)}, bytecode=True)
+    found = release_state.built(module, release_state.Host(str(home)))
+    assert found["compiled"] == [str(path), str(venv)]
+    assert list((path / "app" / "__pycache__").glob("views.*.pyc"))
+    # A file that does not compile is left to the release's checks.
+    assert not list((path / "app" / "__pycache__").glob("broken.*.pyc"))
+    assert list((venv / "lib" / "__pycache__").glob("library.*.pyc"))
+    assert (venv / ".bytecode").exists()
+    # The next release with the same virtualenv compiles only its own code.
+    again = release(home, "r3")
+    os.symlink(str(venv), str(again / ".venv"))
+    module.params["release"] = "r3"
+    found = release_state.built(module, release_state.Host(str(home)))
+    assert found["compiled"] == [str(again)]
+    # In check mode, nothing is written; without bytecode, nothing compiled.
+    fresh = release(home, "r4")
+    os.symlink(str(venv), str(fresh / ".venv"))
+    (fresh / "code.py").write_text("X = 1\n")
+    checking = RunningModule(view="built", home=str(home), release="r4", record={"id": "r4"}, bytecode=True, check_mode=True)
+    assert release_state.built(checking, release_state.Host(str(home)))["compiled"] == [str(fresh)]
+    assert not (fresh / "__pycache__").exists()
+    plain = RunningModule(view="built", home=str(home), release="r4", record={"id": "r4"})
+    assert release_state.built(plain, release_state.Host(str(home)))["compiled"] == []
+
+
+def test_a_decision_to_do_nothing_gives_the_lock_back_in_the_same_call(home):
+    shape = {"source": "abc"}
+    release(home, "r1", {"fingerprint": release_plan.fingerprint(shape)})
+    go_live(home, "r1", {"release": "r1", "history": ["r1"]})
+    lock = home / ".deploy" / "deploy.lock"
+    params = dict(home=str(home), shape=shape, lock=str(lock), lock_owner="run-a", lock_idle=True)
+    found = release_state.run(FakeModule(**params))
+    assert (found["build"], found["restart"], found["unlocked"]) == (False, False, True)
+    assert found["lock"] == {"holder": {}, "taken_over": False}
+    assert not lock.exists()
+    # Without lock_idle, or with a release to build, the run keeps it.
+    found = release_state.run(FakeModule(**{**params, "lock_idle": False}))
+    assert (found["unlocked"], json.loads(lock.read_text())["owner"]) == (False, "run-a")
+    lock.unlink()
+    found = release_state.run(FakeModule(**{**params, "shape": {"source": "new"}}))
+    assert (found["build"], found["unlocked"]) == (True, False)
+    assert lock.exists()
+    # No lock asked: none taken, nothing said of one.
+    lock.unlink()
+    found = release_state.run(FakeModule(home=str(home), shape=shape))
+    assert "lock" not in found and "unlocked" not in found and not lock.exists()
