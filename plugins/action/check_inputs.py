@@ -7,6 +7,12 @@ The conditions are evaluated as ansible.builtin.assert evaluates its
 ``that``; unlike it, every check runs, and the result names each one that
 failed.
 
+Given a role's argument spec, the same step validates the role's
+variables against it, as ansible-core does before a role's entry point
+runs (the role's own validation can then be left out where this ran);
+its errors are reported when every check passes, since the checks name
+their variables better.
+
 A message is templated only when its check fails: the checks of a role
 are read on every run, and their messages (which show the wrong values
 through filters) would otherwise be rendered each time for nothing.
@@ -21,6 +27,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleError
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.six import string_types
 from ansible.plugins.action import ActionBase
 from ansible.template import is_trusted_as_template, trust_as_template
@@ -96,7 +103,7 @@ class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False
     _requires_connection = False
-    _VALID_ARGS = frozenset(("checks",))
+    _VALID_ARGS = frozenset(("checks", "argument_spec"))
 
     @classmethod
     def finalize_task_arg(cls, name, value, templar, context):
@@ -135,6 +142,21 @@ class ActionModule(ActionBase):
             return "%s (its message could not be rendered: %s)" % (raw, error)
         return rendered if isinstance(rendered, string_types) else str(rendered)
 
+    def _spec_errors(self, spec, task_vars):
+        """What the role's argument spec finds wrong in the variables it
+        names, as a role's own validation would say it. A variable that
+        cannot be rendered is left to the checks, which name it."""
+        values = {}
+        for name in spec:
+            if name not in task_vars:
+                continue
+            try:
+                values[name] = self._templar.template(task_vars[name])
+            except AnsibleError:
+                continue
+        found = ArgumentSpecValidator(spec).validate(values, validate_role_argument_spec=True)
+        return ["Validation of arguments failed: %s" % error for error in found.error_messages]
+
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
@@ -145,10 +167,20 @@ class ActionModule(ActionBase):
             problem = bad_check(index, check)
             if problem:
                 return dict(result, failed=True, msg=problem)
+        spec = self._task.args.get("argument_spec") or {}
+        if not isinstance(spec, dict):
+            return dict(result, failed=True, msg="argument_spec must be a mapping of a role's options")
 
         result.update(changed=False, checked=len(checks))
+        # The spec's errors count when every check passes: a check names
+        # its variable and what is expected better, and a wrong value would
+        # otherwise be named twice.
         if self._all_pass(checks):
-            result["msg"] = "%d checks passed" % len(checks)
+            failures = self._spec_errors(spec, task_vars or {}) if spec else []
+            if not failures:
+                result["msg"] = "%d checks passed" % len(checks)
+                return result
+            result.update(failed=True, failures=failures, msg=summary(failures))
             return result
 
         failures = []

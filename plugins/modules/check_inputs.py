@@ -23,6 +23,7 @@ description:
   - A condition that cannot be evaluated (an undefined variable, a filter's
     error) fails its check, with the check's message and the reason.
   - Runs on the controller only and changes nothing.
+  - Given O(argument_spec), also validates the role's variables against it.
 options:
   checks:
     description: The checks, in order.
@@ -49,6 +50,16 @@ options:
             does not hold is skipped.
         type: list
         elements: str
+  argument_spec:
+    description:
+      - A role's options, as an entry point of its C(meta/argument_specs.yml)
+        lists them. The variables they name are validated against them in the
+        same step, as ansible-core validates a role's arguments before the
+        entry point runs. Its errors are the failures when every check passes
+        (a check names its variable better, and a value is named once).
+      - A playbook that ran it may include the role with
+        C(rolespec_validate=false), the same values checked once.
+    type: dict
 attributes:
   check_mode:
     description: Runs the same in check mode; it never changes anything.

@@ -201,3 +201,44 @@ def test_a_message_is_rendered_only_when_its_check_fails(tmp_path):
     failure = result["failures"][0]
     assert failure.startswith("port must be 443; got {{ port }} and {{ undefined_too }}. (its message could not be rendered:")
     assert "undefined_too" in failure.split("(its message", 1)[1]
+
+
+SPEC = textwrap.dedent(
+    """\
+    - hosts: localhost
+      gather_facts: false
+      vars:
+        app_port: "{{ 80 + 0 }}"
+        app_names: []
+        app_mode: fast
+        app_broken: "{{ undefined_here }}"
+      tasks:
+        - name: Check
+          deployment.django.check_inputs:
+            argument_spec:
+              app_port: {type: int}
+              app_names: {type: list, elements: str}
+              app_mode: {type: str, choices: [safe, quick]}
+              app_broken: {type: str}
+              app_unset: {type: int, default: 3}
+            checks:
+              - that: app_port | int == 80
+                msg: app_port must be 80.
+    """
+)
+
+
+def test_the_role_argument_spec_is_validated_in_the_same_step(tmp_path):
+    # As a role's own validation: the variables the spec names, rendered;
+    # one that cannot be rendered is left to the checks, which name it.
+    rc, result = run_play(tmp_path, SPEC)
+    assert rc == 2
+    assert len(result["failures"]) == 1
+    assert result["failures"][0].startswith("Validation of arguments failed: value of app_mode must be one of: safe, quick")
+    good = SPEC.replace("app_mode: fast", "app_mode: quick")
+    rc, result = run_play(tmp_path, good)
+    assert (rc, result["msg"]) == (0, "1 checks passed")
+    # A value a check finds wrong is named once, by the check.
+    wrong = good.replace('app_port: "{{ 80 + 0 }}"', "app_port: eighty")
+    rc, result = run_play(tmp_path, wrong)
+    assert (rc, result["failures"]) == (2, ["app_port must be 80."])
