@@ -304,7 +304,8 @@ options:
   lock_idle:
     description:
       - V(inspect) with O(lock). Give the lock back in the same call when the decision is that nothing is built
-        and nothing restarted (RV(unlocked)), since the rest of such a run reads the host's releases no more.
+        and nothing restarted (RV(unlocked)), since the rest of such a run reads the host's releases no more;
+        not while the host lacks the set-up O(setup) names, which the caller then does under the lock.
     type: bool
     default: false
   prune:
@@ -1335,7 +1336,9 @@ def run(module):
         result.update(views[params["view"]](module, host))
     except release_plan.PlanError as error:
         module.fail_json(msg=str(error), **result)
-    if taken is not None and params["lock_idle"] and not result["build"] and not result["restart"]:
+    # The set-up the caller still has to do (O(setup)) happens under it too.
+    set_up = not params["setup"] or params["setup"] == host.state.get("setup", "")
+    if taken is not None and params["lock_idle"] and set_up and not result["build"] and not result["restart"]:
         result["unlocked"] = release_lock(params["lock"], params["lock_owner"], check_mode=module.check_mode)["changed"]
     return result
 

@@ -854,6 +854,11 @@ def test_a_decision_to_do_nothing_gives_the_lock_back_in_the_same_call(home):
     found = release_state.run(FakeModule(**{**params, "shape": {"source": "new"}}))
     assert (found["build"], found["unlocked"]) == (True, False)
     assert lock.exists()
+    # Nor while the host lacks the set-up this run does next, under it.
+    lock.unlink()
+    found = release_state.run(FakeModule(**{**params, "setup": "newer"}))
+    assert (found["build"], found["unlocked"]) == (False, False)
+    assert lock.exists()
     # No lock asked: none taken, nothing said of one.
     lock.unlink()
     found = release_state.run(FakeModule(home=str(home), shape=shape))
