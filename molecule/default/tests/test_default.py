@@ -223,6 +223,23 @@ def test_code_and_virtualenvs_are_read_only_for_the_app(host):
         assert not f.mode & 0o022, path
 
 
+def test_the_code_the_app_imports_is_compiled_by_root(host):
+    # The app user cannot write bytecode into root's release and
+    # virtualenv: without it there, every worker would compile Django again.
+    release = host.file(HOME + "/current").linked_to
+    venv = host.file(release + "/.venv").linked_to
+    compiled = (
+        release + "/notesite/__pycache__/settings.*.pyc",
+        venv + "/lib/python3*/site-packages/django/__pycache__/__init__.*.pyc",
+    )
+    for pattern in compiled:
+        path = host.check_output("ls %s" % pattern).split()[0]
+        f = host.file(path)
+        assert f.user == "root", path
+        assert not f.mode & 0o022, path
+    assert host.file(venv + "/.bytecode").exists
+
+
 def release_infos(host):
     releases = sorted(host.file(HOME + "/releases").listdir())
     return [json.loads(host.file("%s/releases/%s/.release.json" % (HOME, r)).content_string) for r in releases]
